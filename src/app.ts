@@ -1,0 +1,71 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import type { Clock } from './domain/clock.ts';
+import { ID_PREFIX, type IdGenerator } from './domain/ids.ts';
+import type { Keyring } from './domain/keyring.ts';
+import { healthRoutes } from './http/health.ts';
+import { registerJsonParser } from './http/json-parser.ts';
+import { managementErrorHandler } from './management/errors.ts';
+import { managementPlugin } from './management/plugin.ts';
+import type { Storage } from './storage/port.ts';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly storage: Storage;
+  readonly keyring: Keyring;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+/** Paths (or parts of bodies) that must never reach a log line. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["idempotency-key"]',
+  '*.secret',
+  '*.client_secret',
+  '*.access_token',
+  '*.refresh_token',
+  '*.id_token',
+  '*.code',
+  '*.token',
+];
+
+/** Builds the HTTP application; performs no I/O until it is asked to listen. */
+export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: deps.config.logLevel,
+      redact: { paths: REDACT, censor: '[redacted]' },
+      serializers: {
+        // The path only: query strings can carry codes and state.
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }),
+      },
+    },
+    genReqId: () => deps.ids(ID_PREFIX.request),
+    requestIdHeader: false,
+    bodyLimit: 256 * 1024,
+    trustProxy: false,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 500 },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerJsonParser(app);
+  app.setErrorHandler(managementErrorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ message: `The requested path '${request.url.split('?')[0]}' could not be found.` }),
+  );
+
+  healthRoutes(app, deps.storage);
+  await app.register(managementPlugin, {
+    storage: deps.storage,
+    keyring: deps.keyring,
+    clock: deps.clock,
+    ids: deps.ids,
+    configuredApiKey: deps.config.apiKey,
+  });
+  return app;
+}

@@ -1,0 +1,18 @@
+import type { ClientSecret } from '../../storage/port.ts';
+
+/** `ApplicationCredentialsListItem`: never carries the secret. */
+export function formatClientSecret(s: ClientSecret) {
+  return {
+    object: 'connect_application_secret' as const,
+    id: s.id,
+    secret_hint: s.hint,
+    last_used_at: s.lastUsedAt === null ? null : s.lastUsedAt.toISOString(),
+    created_at: s.createdAt.toISOString(),
+    updated_at: s.updatedAt.toISOString(),
+  };
+}
+
+/** `NewConnectApplicationSecret`: the seven fields, the only place a plaintext appears. */
+export function formatNewClientSecret(s: ClientSecret, plaintext: string) {
+  return { ...formatClientSecret(s), secret: plaintext };
+}

@@ -1,0 +1,14 @@
+import type { Clock } from '../domain/clock.ts';
+import type { IdGenerator } from '../domain/ids.ts';
+import type { Keyring } from '../domain/keyring.ts';
+import type { Storage } from '../storage/port.ts';
+
+/** What the management services need; built once in app.ts. */
+export interface ManagementDeps {
+  readonly storage: Storage;
+  readonly keyring: Keyring;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  /** The extra API key from PORTICO_API_KEY, if any. */
+  readonly configuredApiKey: string | null;
+}

@@ -1,0 +1,62 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+/** Body of every management error: `{message, code?, errors?}` (reference §0). */
+export interface ManagementErrorBody {
+  message: string;
+  code?: string;
+  errors?: readonly { field: string; code: string }[];
+}
+
+interface Mapped {
+  status: number;
+  body: ManagementErrorBody;
+  retryAfter?: number;
+}
+
+/** Fastify's own 4xx errors (parsing, size, media type) keep their status with a stable code. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'request_body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_content_length',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_request_body',
+  FST_ERR_CTP_INVALID_TYPE: 'invalid_request_body',
+  FST_ERR_BAD_URL: 'invalid_url',
+};
+
+/**
+ * The one mapping from errors to management responses. Domain errors carry
+ * their own client-facing text; anything unrecognised becomes a generic 500
+ * whose detail goes only to the log.
+ */
+export function mapManagementError(err: unknown): Mapped {
+  const e = err as { kind?: string; message: string; code?: string; errors?: readonly { field: string; code: string }[] };
+  switch (e.kind) {
+    case 'not_found':
+      return { status: 404, body: { message: e.message } };
+    case 'validation':
+      return { status: 422, body: { message: e.message, code: e.code ?? 'invalid_request_parameters', errors: e.errors ?? [] } };
+    case 'unprocessable':
+      return { status: 422, body: { message: e.message, ...(e.code !== undefined && { code: e.code }) } };
+    case 'bad_request':
+      return { status: 400, body: { message: e.message, ...(e.code !== undefined && { code: e.code }) } };
+    case 'conflict':
+      return { status: 409, body: { message: e.message, ...(e.code !== undefined && { code: e.code }) } };
+    case 'storage_unavailable':
+      return { status: 503, body: { message: 'The service is temporarily unavailable. Retry shortly.', code: 'service_unavailable' }, retryAfter: 1 };
+  }
+  const fe = err as Partial<FastifyError>;
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const code = (fe.code && FASTIFY_CODES[fe.code]) ?? (err instanceof SyntaxError ? 'invalid_json' : 'invalid_request');
+    const message = fe.statusCode === 413 ? 'Request body is too large.' : code === 'invalid_json' ? 'Request body is not valid JSON.' : (fe.message ?? 'Bad request.');
+    return { status: fe.statusCode, body: { message, code } };
+  }
+  return { status: 500, body: { message: 'Internal server error.', code: 'server_error' } };
+}
+
+/** Fastify error handler for the management face. */
+export function managementErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const mapped = mapManagementError(err);
+  if (mapped.status >= 500) request.log.error({ err }, 'management request failed');
+  if (mapped.retryAfter !== undefined) reply.header('retry-after', String(mapped.retryAfter));
+  return reply.code(mapped.status).type('application/json; charset=utf-8').send(mapped.body);
+}

@@ -1,0 +1,79 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { ClientSecret, ClientSecretRepository, CreateSecretResult, NewClientSecret } from '../port.ts';
+import { fromIso, fromIsoOrNull, toIso, unstorable } from './rows.ts';
+import type { ClientSecretsTable, Database } from './schema.ts';
+
+type SecretRow = Selectable<ClientSecretsTable>;
+
+function toSecret(row: Omit<SecretRow, 'digest'>): ClientSecret {
+  return {
+    id: row.id,
+    applicationId: row.application_id,
+    hint: row.hint,
+    lastUsedAt: fromIsoOrNull(row.last_used_at),
+    createdAt: fromIso(row.created_at),
+    updatedAt: fromIso(row.updated_at),
+  };
+}
+
+const PUBLIC_COLUMNS = ['id', 'application_id', 'hint', 'last_used_at', 'created_at', 'updated_at'] as const;
+
+export class SqlClientSecrets implements ClientSecretRepository {
+  readonly #db: Kysely<Database>;
+  readonly #dialect: 'sqlite' | 'postgres';
+  constructor(db: Kysely<Database>, dialect: 'sqlite' | 'postgres') {
+    this.#db = db;
+    this.#dialect = dialect;
+  }
+
+  async createCapped(secret: NewClientSecret, max: number): Promise<CreateSecretResult> {
+    const at = toIso(secret.at);
+    return this.#db.transaction().execute(async (trx): Promise<CreateSecretResult> => {
+      // Serialise creators per application: a row lock on PostgreSQL; on SQLite
+      // the transaction already holds the database write lock (BEGIN IMMEDIATE).
+      const app = await trx
+        .selectFrom('connect_applications')
+        .select('id')
+        .where('id', '=', secret.applicationId)
+        .$if(this.#dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!app) return { ok: false, reason: 'application_not_found' };
+      const { n } = await trx
+        .selectFrom('client_secrets')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('application_id', '=', secret.applicationId)
+        .executeTakeFirstOrThrow();
+      if (Number(n) >= max) return { ok: false, reason: 'limit_reached' };
+      const row = await trx
+        .insertInto('client_secrets')
+        .values({
+          id: secret.id,
+          application_id: secret.applicationId,
+          digest: secret.digest.toString('hex'),
+          hint: secret.hint,
+          last_used_at: null,
+          created_at: at,
+          updated_at: at,
+        })
+        .returning(PUBLIC_COLUMNS)
+        .executeTakeFirstOrThrow();
+      return { ok: true, secret: toSecret(row) };
+    });
+  }
+
+  async listByApplication(applicationId: string): Promise<ClientSecret[]> {
+    const rows = await this.#db
+      .selectFrom('client_secrets')
+      .select(PUBLIC_COLUMNS)
+      .where('application_id', '=', applicationId)
+      .orderBy('id')
+      .execute();
+    return rows.map(toSecret);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    if (unstorable(id)) return false;
+    const result = await this.#db.deleteFrom('client_secrets').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+}

@@ -1,0 +1,257 @@
+// Issue #2: one storage contract suite, run against every adapter (SQLite and PostgreSQL).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { UniqueViolationError } from '../../src/domain/errors.ts';
+import { ID_PREFIX } from '../../src/domain/ids.ts';
+import type { PageRequest } from '../../src/domain/pagination.ts';
+import type { Storage } from '../../src/storage/port.ts';
+import { createTestStorage, DIALECTS } from '../support/databases.ts';
+import { ids, newApplication, newOrganization, seedM2M } from '../support/fixtures.ts';
+
+const digest = (n: number) => Buffer.alloc(32, n);
+
+for (const dialect of DIALECTS) {
+  describe(`storage contract (${dialect})`, () => {
+    let storage: Storage;
+    before(async () => {
+      storage = await createTestStorage(dialect);
+    });
+    after(async () => {
+      await storage.close();
+    });
+
+    describe('organizations', () => {
+      it('creates, reads by ID and external ID, updates and deletes', async () => {
+        const created = await storage.organizations.create(
+          newOrganization({
+            name: 'Globex',
+            externalId: 'ext-globex',
+            metadata: { tier: 'gold' },
+            domains: [{ id: ids(ID_PREFIX.organizationDomain), domain: 'globex.test', state: 'verified', verificationStrategy: 'manual', verificationToken: null }],
+          }),
+        );
+        assert.equal(created.name, 'Globex');
+        assert.deepEqual(created.metadata, { tier: 'gold' });
+        assert.equal(created.domains[0]?.domain, 'globex.test');
+        assert.deepEqual(await storage.organizations.get(created.id), created);
+        assert.deepEqual(await storage.organizations.getByExternalId('ext-globex'), created);
+
+        const updated = await storage.organizations.update(created.id, { name: 'Globex Corp', externalId: null, at: new Date(created.createdAt.getTime() + 1000) });
+        assert.equal(updated?.name, 'Globex Corp');
+        assert.equal(updated?.externalId, null);
+        assert.deepEqual(updated?.metadata, { tier: 'gold' });
+        assert.ok(updated!.updatedAt > created.updatedAt);
+        assert.equal(await storage.organizations.getByExternalId('ext-globex'), null);
+
+        assert.equal(await storage.organizations.delete(created.id), true);
+        assert.equal(await storage.organizations.get(created.id), null);
+        assert.equal(await storage.organizations.delete(created.id), false);
+        assert.equal(await storage.organizations.update(created.id, { name: 'x', at: new Date() }), null);
+      });
+
+      it('rejects a duplicate external_id or domain with UniqueViolationError and writes nothing', async () => {
+        const domain = { id: ids(ID_PREFIX.organizationDomain), domain: 'dup.test', state: 'verified' as const, verificationStrategy: 'manual' as const, verificationToken: null };
+        await storage.organizations.create(newOrganization({ externalId: 'dup-ext', domains: [domain] }));
+        const second = newOrganization({ externalId: 'dup-ext' });
+        await assert.rejects(storage.organizations.create(second), (e) => e instanceof UniqueViolationError && e.column === 'external_id');
+        assert.equal(await storage.organizations.get(second.id), null);
+        const third = newOrganization({ domains: [{ ...domain, id: ids(ID_PREFIX.organizationDomain) }] });
+        await assert.rejects(storage.organizations.create(third), (e) => e instanceof UniqueViolationError && e.column === 'domain');
+        // Atomic: the organization row of the failed create is not left behind.
+        assert.equal(await storage.organizations.get(third.id), null);
+      });
+
+      it('replaces domains on update, keeping the IDs of those that stay', async () => {
+        const d = (domain: string) => ({ id: ids(ID_PREFIX.organizationDomain), domain, state: 'pending' as const, verificationStrategy: 'dns' as const, verificationToken: 'tok' });
+        const org = await storage.organizations.create(newOrganization({ domains: [d('keep.test'), d('drop.test')] }));
+        const keepId = org.domains.find((x) => x.domain === 'keep.test')!.id;
+        const updated = await storage.organizations.update(org.id, { domains: [d('keep.test'), d('new.test')], at: new Date() });
+        assert.deepEqual(updated!.domains.map((x) => x.domain).sort(), ['keep.test', 'new.test']);
+        assert.equal(updated!.domains.find((x) => x.domain === 'keep.test')!.id, keepId);
+      });
+
+      it('filters the list by domain and by name search, matching wildcards literally', async () => {
+        const dom = { id: ids(ID_PREFIX.organizationDomain), domain: 'filter-me.test', state: 'verified' as const, verificationStrategy: 'manual' as const, verificationToken: null };
+        const a = await storage.organizations.create(newOrganization({ name: 'Initech 100%_done', domains: [dom] }));
+        await storage.organizations.create(newOrganization({ name: 'Initech 1000 done' }));
+        const page: PageRequest = { limit: 100, order: 'desc' };
+        assert.deepEqual((await storage.organizations.list(page, { domains: ['filter-me.test'] })).data.map((o) => o.id), [a.id]);
+        assert.deepEqual((await storage.organizations.list(page, { search: '100%_' })).data.map((o) => o.id), [a.id]);
+        assert.equal((await storage.organizations.list(page, { search: 'INITECH' })).data.length, 2);
+        assert.equal((await storage.organizations.list(page, { domains: [] })).data.length, 0);
+      });
+
+      it('deleting an organization deletes its applications and their secrets', async () => {
+        const { org, app } = await seedM2M(storage);
+        await storage.secrets.createCapped({ id: ids(ID_PREFIX.secret), applicationId: app.id, digest: digest(201), hint: 'abcdef', at: new Date() }, 5);
+        assert.equal(await storage.organizations.delete(org.id), true);
+        assert.equal(await storage.applications.find(app.id), null);
+        assert.deepEqual(await storage.secrets.listByApplication(app.id), []);
+      });
+
+      it('answers "not found" for keys PostgreSQL could not even store (NUL)', async () => {
+        assert.equal(await storage.organizations.get('org_\u0000'), null);
+        assert.equal(await storage.organizations.getByExternalId('\u0000'), null);
+        assert.equal(await storage.applications.find('conn_app_\u0000'), null);
+        assert.equal(await storage.secrets.delete('secret_\u0000'), false);
+      });
+    });
+
+    describe('applications', () => {
+      it('finds by application ID and by client ID, updates and deletes', async () => {
+        const { org, app } = await seedM2M(storage);
+        assert.deepEqual(await storage.applications.find(app.id), app);
+        assert.deepEqual(await storage.applications.find(app.clientId), app);
+        const updated = await storage.applications.update(app.id, { scopes: ['a', 'b'], description: 'd' }, new Date());
+        assert.deepEqual(updated?.scopes, ['a', 'b']);
+        assert.equal(updated?.description, 'd');
+        assert.equal(updated?.organizationId, org.id);
+        assert.equal(await storage.applications.delete(app.id), true);
+        assert.equal(await storage.applications.find(app.clientId), null);
+        assert.equal(await storage.applications.update(app.id, { name: 'x' }, new Date()), null);
+      });
+
+      it('refuses to create an application for an organization that does not exist', async () => {
+        assert.equal(await storage.applications.create(newApplication({ organizationId: 'org_gone' })), null);
+      });
+
+      it('keeps redirect URIs and flags of OAuth applications intact', async () => {
+        const app = await storage.applications.create(
+          newApplication({ type: 'oauth', isFirstParty: true, usesPkce: true, redirectUris: [{ uri: 'https://a.test/cb', default: true }] }),
+        );
+        const found = await storage.applications.find(app!.id);
+        assert.deepEqual(found?.redirectUris, [{ uri: 'https://a.test/cb', default: true }]);
+        assert.equal(found?.isFirstParty, true);
+        assert.equal(found?.usesPkce, true);
+      });
+    });
+
+    describe('keyset pagination', () => {
+      let orgId: string;
+      let all: string[]; // oldest first
+      before(async () => {
+        const org = await storage.organizations.create(newOrganization());
+        orgId = org.id;
+        all = [];
+        for (let i = 0; i < 25; i++) {
+          const app = await storage.applications.create(newApplication({ organizationId: orgId, name: `p${i}` }));
+          all.push(app!.id);
+        }
+      });
+      const list = (req: Partial<PageRequest>) => storage.applications.list({ limit: 10, order: 'desc', ...req }, { organizationId: orgId });
+
+      it('desc: newest first; after pages toward older, before back toward newer', async () => {
+        const newest = [...all].reverse();
+        const p1 = await list({});
+        assert.deepEqual(p1.data.map((a) => a.id), newest.slice(0, 10));
+        assert.equal(p1.before, null);
+        assert.equal(p1.after, newest[9]);
+        const p2 = await list({ after: p1.after! });
+        assert.deepEqual(p2.data.map((a) => a.id), newest.slice(10, 20));
+        assert.equal(p2.before, newest[10]);
+        const p3 = await list({ after: p2.after! });
+        assert.deepEqual(p3.data.map((a) => a.id), newest.slice(20));
+        assert.equal(p3.after, null);
+        const back = await list({ before: p3.before! });
+        assert.deepEqual(back.data.map((a) => a.id), newest.slice(10, 20));
+      });
+
+      it('asc: oldest first; after pages toward newer', async () => {
+        const p1 = await list({ order: 'asc' });
+        assert.deepEqual(p1.data.map((a) => a.id), all.slice(0, 10));
+        const p2 = await list({ order: 'asc', after: p1.after! });
+        assert.deepEqual(p2.data.map((a) => a.id), all.slice(10, 20));
+        const back = await list({ order: 'asc', before: p2.before! });
+        assert.deepEqual(back.data.map((a) => a.id), all.slice(0, 10));
+        assert.equal(back.before, null);
+      });
+
+      it('normal: newest first with reversed cursors (before = older, after = newer)', async () => {
+        const newest = [...all].reverse();
+        const p1 = await list({ order: 'normal' });
+        assert.deepEqual(p1.data.map((a) => a.id), newest.slice(0, 10));
+        assert.equal(p1.after, null);
+        assert.equal(p1.before, newest[9]);
+        const p2 = await list({ order: 'normal', before: p1.before! });
+        assert.deepEqual(p2.data.map((a) => a.id), newest.slice(10, 20));
+        const back = await list({ order: 'normal', after: p2.after! });
+        assert.deepEqual(back.data.map((a) => a.id), newest.slice(0, 10));
+      });
+    });
+
+    describe('client secrets', () => {
+      it('stores digests, lists without them, caps at the given maximum', async () => {
+        const { app } = await seedM2M(storage);
+        for (let i = 0; i < 5; i++) {
+          const r = await storage.secrets.createCapped({ id: ids(ID_PREFIX.secret), applicationId: app.id, digest: digest(i + 1), hint: `hint0${i}`, at: new Date() }, 5);
+          assert.equal(r.ok, true);
+        }
+        const sixth = await storage.secrets.createCapped({ id: ids(ID_PREFIX.secret), applicationId: app.id, digest: digest(9), hint: 'hint09', at: new Date() }, 5);
+        assert.deepEqual(sixth, { ok: false, reason: 'limit_reached' });
+        const listed = await storage.secrets.listByApplication(app.id);
+        assert.equal(listed.length, 5);
+        for (const s of listed) {
+          assert.deepEqual(Object.keys(s).sort(), ['applicationId', 'createdAt', 'hint', 'id', 'lastUsedAt', 'updatedAt']);
+          assert.equal(s.lastUsedAt, null);
+        }
+        assert.equal(await storage.secrets.delete(listed[0]!.id), true);
+        assert.equal(await storage.secrets.delete(listed[0]!.id), false);
+        const again = await storage.secrets.createCapped({ id: ids(ID_PREFIX.secret), applicationId: app.id, digest: digest(10), hint: 'hint10', at: new Date() }, 5);
+        assert.equal(again.ok, true);
+      });
+
+      it('10 concurrent creates on an application holding 3 secrets: exactly 2 succeed', async () => {
+        const { app } = await seedM2M(storage);
+        for (let i = 0; i < 3; i++) {
+          await storage.secrets.createCapped({ id: ids(ID_PREFIX.secret), applicationId: app.id, digest: digest(40 + i), hint: 'h', at: new Date() }, 5);
+        }
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            storage.secrets.createCapped({ id: ids(ID_PREFIX.secret), applicationId: app.id, digest: digest(50 + i), hint: 'h', at: new Date() }, 5),
+          ),
+        );
+        assert.equal(results.filter((r) => r.ok).length, 2);
+        assert.equal((await storage.secrets.listByApplication(app.id)).length, 5);
+      });
+
+      it('refuses a secret for an unknown application', async () => {
+        const r = await storage.secrets.createCapped({ id: ids(ID_PREFIX.secret), applicationId: 'conn_app_nope', digest: digest(99), hint: 'h', at: new Date() }, 5);
+        assert.deepEqual(r, { ok: false, reason: 'application_not_found' });
+      });
+    });
+
+    describe('API keys', () => {
+      it('finds live keys by digest only, and revocation is immediate', async () => {
+        const before = await storage.apiKeys.countLive();
+        const key = await storage.apiKeys.create({ id: ids(ID_PREFIX.apiKey), name: 'ci', digest: digest(7), hint: 'abcd', at: new Date() });
+        assert.equal((await storage.apiKeys.findByDigest(digest(7)))?.id, key.id);
+        assert.equal(await storage.apiKeys.countLive(), before + 1);
+        assert.equal(await storage.apiKeys.revoke(key.id, new Date()), true);
+        assert.equal(await storage.apiKeys.findByDigest(digest(7)), null);
+        assert.equal(await storage.apiKeys.revoke(key.id, new Date()), false);
+      });
+    });
+
+    describe('idempotency store', () => {
+      it('claims once, replays the completed answer, forgets released and expired claims', async () => {
+        const key = digest(11);
+        const fp = digest(12);
+        const t0 = new Date('2026-01-01T00:00:00.000Z');
+        const old = new Date('2025-12-31T00:00:00.000Z');
+        assert.equal(await storage.idempotency.claim(key, fp, t0, old), null);
+        const pending = await storage.idempotency.claim(key, fp, t0, old);
+        assert.equal(pending?.status, null);
+        await storage.idempotency.complete(key, 201, Buffer.from('sealed'));
+        const done = await storage.idempotency.claim(key, fp, t0, old);
+        assert.equal(done?.status, 201);
+        assert.deepEqual(done?.sealedBody, Buffer.from('sealed'));
+        // A day later the claim has expired and the key is free again.
+        const t1 = new Date('2026-01-02T00:00:01.000Z');
+        assert.equal(await storage.idempotency.claim(key, fp, t1, new Date('2026-01-01T00:00:01.000Z')), null);
+        await storage.idempotency.release(key);
+        assert.equal(await storage.idempotency.claim(key, fp, t1, old), null);
+        assert.ok((await storage.idempotency.purge(new Date('2027-01-01T00:00:00.000Z'))) >= 1);
+      });
+    });
+  });
+}

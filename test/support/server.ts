@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { createApp } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { systemClock, type Clock } from '../../src/domain/clock.ts';
+import { createIdGenerator } from '../../src/domain/ids.ts';
+import { Keyring } from '../../src/domain/keyring.ts';
+import type { Storage } from '../../src/storage/port.ts';
+import { createTestStorage, type Dialect } from './databases.ts';
+
+export interface TestServer {
+  readonly baseUrl: string;
+  /** PORTICO_API_KEY of this server. */
+  readonly apiKey: string;
+  readonly storage: Storage & { readonly url: string };
+  readonly keyring: Keyring;
+  readonly config: Config;
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  readonly env?: Record<string, string>;
+  readonly clock?: Clock;
+}
+
+/** Portico on a real port (127.0.0.1, ephemeral) over a fresh database of `dialect`. */
+export async function startServer(dialect: Dialect, options: TestServerOptions = {}): Promise<TestServer> {
+  const storage = await createTestStorage(dialect);
+  const apiKey = `sk_test_${randomBytes(24).toString('base64url')}`;
+  const secretKey = randomBytes(32).toString('base64url');
+  const config = loadConfig({
+    PORTICO_PORT: '0',
+    PORTICO_HOST: '127.0.0.1',
+    PORTICO_DATABASE_URL: storage.url,
+    PORTICO_API_KEY: apiKey,
+    PORTICO_SECRET_KEY: secretKey,
+    PORTICO_LOG_LEVEL: process.env.PORTICO_TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const keyring = new Keyring(Buffer.from(secretKey, 'utf8'));
+  const app = await createApp({ config, storage, keyring, clock: options.clock ?? systemClock, ids: createIdGenerator() });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  return {
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    apiKey,
+    storage,
+    keyring,
+    config,
+    app,
+    async close() {
+      await app.close();
+      await storage.close();
+    },
+  };
+}
+
+/** fetch() against the management API with the server's key. */
+export function api(server: TestServer, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { authorization: `Bearer ${server.apiKey}`, ...init.headers };
+  let body: string | undefined;
+  if (init.body !== undefined) {
+    body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  return fetch(`${server.baseUrl}${path}`, { method: init.method ?? 'GET', headers, ...(body !== undefined && { body }) });
+}
