@@ -22,6 +22,8 @@ export interface TestServer {
 export interface TestServerOptions {
   readonly env?: Record<string, string>;
   readonly clock?: Clock;
+  /** Runs on the Fastify instance before it listens (e.g. to add an onSend recorder). */
+  readonly configure?: (app: FastifyInstance) => void;
 }
 
 /** Portico on a real port (127.0.0.1, ephemeral) over a fresh database of `dialect`. */
@@ -40,6 +42,7 @@ export async function startServer(dialect: Dialect, options: TestServerOptions =
   });
   const keyring = new Keyring(Buffer.from(secretKey, 'utf8'));
   const app = await createApp({ config, storage, keyring, clock: options.clock ?? systemClock, ids: createIdGenerator() });
+  options.configure?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
