@@ -64,7 +64,7 @@ export function parseApplicationCreate(body: unknown): ApplicationInput {
     isFirstParty = r.requiredBoolean('is_first_party');
     usesPkce = r.boolean('uses_pkce') ?? false;
     redirectUris = readRedirectUris(r) ?? [];
-    if (!isFirstParty && organizationId === null && r.has('is_first_party')) r.fail('organization_id', 'organization_id_required');
+    if (r.raw('is_first_party') === false && organizationId === null) r.fail('organization_id', 'organization_id_required');
     // First-party apps belong to no organization (reference §1.1).
     if (isFirstParty && organizationId !== null) r.fail('organization_id', 'organization_id_not_allowed_for_first_party');
   }

@@ -1,0 +1,100 @@
+import { openRuntime } from '../bootstrap.ts';
+import { ConfigError, loadConfig, renderConfigDoc } from '../config.ts';
+import { systemClock } from '../domain/clock.ts';
+import { createApiKey } from '../management/api-keys.ts';
+
+const USAGE = `Usage: portico <command>
+
+  serve                         run the server (what npm start does)
+  migrate                       apply database migrations and exit
+  api-keys create [--name N]    create a management API key (printed once)
+  api-keys list                 list live API keys (no secrets)
+  api-keys revoke <id>          revoke an API key at once
+  docs-config                   print docs/configuration.md
+
+The database and server key come from the environment (see docs/configuration.md).`;
+
+class UsageError extends Error {}
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i === -1) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
+  return value;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === 'docs-config') {
+    process.stdout.write(renderConfigDoc());
+    return 0;
+  }
+  if (command === 'serve') {
+    await import('../main.ts');
+    return -1; // the server keeps the process alive
+  }
+  const config = loadConfig();
+  if (command === 'migrate') {
+    const rt = await openRuntime(config);
+    await rt.storage.close();
+    console.log('migrations applied');
+    return 0;
+  }
+  if (command !== 'api-keys') throw new UsageError(`unknown command: ${command}`);
+  const rt = await openRuntime(config);
+  try {
+    switch (sub) {
+      case 'create': {
+        const name = flag(rest, '--name') ?? 'cli';
+        const { key, plaintext } = await createApiKey({ storage: rt.storage, keyring: rt.keyring, clock: systemClock, ids: rt.ids }, name);
+        console.log(`Created API key ${key.id} (${key.name}). It is shown only this once:\n\n  ${plaintext}\n`);
+        return 0;
+      }
+      case 'list': {
+        const keys = await rt.storage.apiKeys.list();
+        if (keys.length === 0) console.log('no live API keys');
+        for (const k of keys) {
+          console.log(`${k.id}  ${k.name}  sk_…${k.hint}  created ${k.createdAt.toISOString()}`);
+        }
+        return 0;
+      }
+      case 'revoke': {
+        const id = rest[0];
+        if (id === undefined) throw new UsageError('api-keys revoke needs an API key ID (see api-keys list)');
+        if (!(await rt.storage.apiKeys.revoke(id, systemClock.now()))) {
+          console.error(`no live API key ${id}`);
+          return 1;
+        }
+        console.log(`revoked ${id}`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown api-keys command: ${sub ?? '(none)'}`);
+    }
+  } finally {
+    await rt.storage.close();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`portico: ${err.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else if (err instanceof ConfigError) {
+      console.error(`portico: invalid configuration: ${err.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`portico: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    }
+  },
+);

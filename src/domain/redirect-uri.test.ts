@@ -1,0 +1,33 @@
+// Issue #2 (registration rules) and security bar R1: exact redirect-URI matching, any port on loopback IPs.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { redirectUriMatches, redirectUriProblem } from './redirect-uri.ts';
+
+it('accepts https, loopback http and private-use schemes; refuses the rest', () => {
+  for (const ok of ['https://app.test/cb', 'http://127.0.0.1/cb', 'http://localhost:3000/cb', 'http://[::1]:8080/cb', 'com.example.app:/oauth', 'cursor://anysphere.cursor-retrieval/oauth/callback']) {
+    assert.equal(redirectUriProblem(ok), null, ok);
+  }
+  const bad: Record<string, string> = {
+    'http://example.com/cb': 'http_only_for_loopback',
+    'javascript:alert(1)': 'scheme_not_allowed',
+    'data:text/html,hi': 'scheme_not_allowed',
+    'https://app.test/cb#frag': 'must_not_have_fragment',
+    '/relative/cb': 'must_be_absolute',
+    'https://app.test/c b': 'invalid',
+  };
+  for (const [uri, problem] of Object.entries(bad)) assert.equal(redirectUriProblem(uri), problem, uri);
+});
+
+it('matches exactly, except the port of loopback IP URIs', () => {
+  const reg = 'https://app.test/cb';
+  for (const other of ['https://app.test/cb/', 'https://APP.test/cb', 'https://app.test/cb?x=1', 'https://app.test/cb#f', 'https://app.test.evil/cb', 'https://app.test:443/cb']) {
+    assert.equal(redirectUriMatches(reg, other), false, other);
+  }
+  assert.equal(redirectUriMatches(reg, reg), true);
+  assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://127.0.0.1:53121/cb'), true);
+  assert.equal(redirectUriMatches('http://127.0.0.1:8000/cb', 'http://127.0.0.1:9000/cb'), true);
+  assert.equal(redirectUriMatches('http://[::1]/cb', 'http://[::1]:4000/cb'), true);
+  assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://127.0.0.1:53121/other'), false);
+  // localhost matches only as registered (OAuth 2.1 §8.4.2: NOT RECOMMENDED, no port leniency).
+  assert.equal(redirectUriMatches('http://localhost/cb', 'http://localhost:4000/cb'), false);
+});
