@@ -65,7 +65,8 @@ export function parsePageRequest(query: {
 
 function cursor(value: unknown, field: string, errors: FieldError[]): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || value.length > 200) {
+  // NUL can match no ID and PostgreSQL cannot even compare it.
+  if (typeof value !== 'string' || value.length > 200 || value.includes('\u0000')) {
     errors.push({ field, code: `${field}_invalid` });
     return undefined;
   }

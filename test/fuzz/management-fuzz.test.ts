@@ -14,7 +14,7 @@ import { DIALECTS } from '../support/databases.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
 /** Runs per property; 5 properties per dialect. PORTICO_FUZZ_RUNS overrides it. */
-const RUNS = Number(process.env.PORTICO_FUZZ_RUNS ?? 120);
+const RUNS = Number(process.env.PORTICO_FUZZ_RUNS ?? 400);
 const REQUEST_TIMEOUT_MS = 5_000;
 /** Stays well under Node's 16 KiB header limit, which would answer 431 before Portico sees anything. */
 const MAX_URL_PART = 6_000;

@@ -52,6 +52,16 @@ for (const dialect of DIALECTS) {
       assert.equal(huge.code, 'request_body_too_large');
     });
 
+    it('regressions found by the fuzz suite: deep JSON with Idempotency-Key is a 400, a NUL cursor a 422', async () => {
+      const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+      const res = await api(server, '/organizations', { method: 'POST', body: deep, headers: { 'idempotency-key': 'deep-1' } });
+      assert.equal((await expectJson(res, 400)).code, 'invalid_json');
+      for (const q of ['before=%00', 'after=a%00']) {
+        await expectJson(await api(server, `/organizations?${q}`), 422);
+        await expectJson(await api(server, `/connect/applications?${q}`), 422);
+      }
+    });
+
     it('422 lists every failed field as {field, code}', async () => {
       const body = await expectJson(
         await api(server, '/connect/applications', { method: 'POST', body: { application_type: 'oauth', name: 7, scopes: 'all', is_first_party: 'yes' } }),
