@@ -5,8 +5,11 @@ import { ID_PREFIX, type IdGenerator } from './domain/ids.ts';
 import type { Keyring } from './domain/keyring.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerJsonParser } from './http/json-parser.ts';
+import { metricsRoutes, type Metrics, type MetricsSnapshot } from './http/metrics.ts';
 import { managementErrorHandler } from './management/errors.ts';
 import { managementPlugin } from './management/plugin.ts';
+import type { KeyStore } from './oauth/keys/key-store.ts';
+import { oauthPlugin } from './oauth/plugin.ts';
 import type { Storage } from './storage/port.ts';
 
 export interface AppDeps {
@@ -15,6 +18,12 @@ export interface AppDeps {
   readonly keyring: Keyring;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** Signing keys, already loaded (KeyStore.refresh) by the caller. */
+  readonly keys: KeyStore;
+  readonly metrics: Metrics;
+  readonly environmentClientId: string;
+  /** Gathers metrics of every process (cluster); defaults to this process's. */
+  readonly collectMetrics?: () => Promise<MetricsSnapshot>;
 }
 
 /** Paths (or parts of bodies) that must never reach a log line. */
@@ -60,6 +69,17 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   healthRoutes(app, deps.storage);
+  metricsRoutes(app, deps.metrics, deps.collectMetrics ?? (async () => deps.metrics.snapshot()));
+  await app.register(oauthPlugin, {
+    config: deps.config,
+    storage: deps.storage,
+    keyring: deps.keyring,
+    clock: deps.clock,
+    ids: deps.ids,
+    keys: deps.keys,
+    metrics: deps.metrics,
+    environmentClientId: deps.environmentClientId,
+  });
   await app.register(managementPlugin, {
     storage: deps.storage,
     keyring: deps.keyring,

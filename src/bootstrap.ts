@@ -5,7 +5,10 @@ import type { Config } from './config.ts';
 import { systemClock } from './domain/clock.ts';
 import { createIdGenerator, type IdGenerator } from './domain/ids.ts';
 import { Keyring } from './domain/keyring.ts';
+import { SYSTEM_CONTEXT } from './domain/audit.ts';
+import { ID_PREFIX } from './domain/ids.ts';
 import { createApiKey } from './management/api-keys.ts';
+import { ensureSigningKey } from './oauth/keys/rotation.ts';
 import type { Storage } from './storage/port.ts';
 import { openStorage } from './storage/sql/store.ts';
 
@@ -43,6 +46,20 @@ export interface Runtime {
   readonly keyring: Keyring;
   readonly ids: IdGenerator;
   readonly generatedKeyPath: string | null;
+}
+
+/**
+ * The environment's client ID (`aud` of tokens without a resource):
+ * PORTICO_CLIENT_ID, else generated once and stored, so every node agrees.
+ */
+export async function environmentClientId(rt: Runtime): Promise<string> {
+  if (rt.config.clientId !== null) return rt.config.clientId;
+  return rt.storage.settings.putIfAbsent('environment_client_id', rt.ids(ID_PREFIX.clientId));
+}
+
+/** One-time preparation before serving: a signing key exists for the configured algorithm. */
+export async function prepareServer(rt: Runtime): Promise<void> {
+  await ensureSigningKey({ ...rt, clock: systemClock }, SYSTEM_CONTEXT);
 }
 
 /** Opens storage (migrating it) with the server key: what the server and the CLI share. */

@@ -1,3 +1,7 @@
+import { availableParallelism } from 'node:os';
+import { canonicalResource } from './domain/resource.ts';
+import { SIGNING_ALGS, type SigningAlg } from './domain/signing-key.ts';
+
 /**
  * Portico's configuration: one schema of environment variables, parsed once at
  * start, frozen, and passed down. `docs/configuration.md` is generated from
@@ -13,6 +17,20 @@ export interface Config {
   readonly secretKey: string | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly production: boolean;
+  readonly signingAlg: SigningAlg;
+  /** Seconds. */
+  readonly m2mTokenTtl: number;
+  /** Seconds a new signing key is published before it signs. */
+  readonly keyPublishDelay: number;
+  /** Seconds clients may cache the JWKS. */
+  readonly jwksMaxAge: number;
+  /** Canonical RFC 8707 resource indicators tokens may be issued for. */
+  readonly resources: readonly string[];
+  /** `aud` of tokens issued without a resource; null = generated once and stored. */
+  readonly clientId: string | null;
+  readonly workers: number;
+  /** Failed client authentications per client_id per minute before 429 (5x that per source address). */
+  readonly authFailureLimit: number;
 }
 
 export class ConfigError extends Error {}
@@ -34,6 +52,12 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 function fail(name: string, what: string, raw: string): never {
   const shown = raw.length > 60 ? `${raw.slice(0, 57)}...` : raw;
   throw new ConfigError(`${name} ${what} (got "${shown}")`);
+}
+
+function seconds(name: string, raw: string | undefined, dflt: number, min: number, max: number): number {
+  if (raw === undefined) return dflt;
+  if (!/^\d{1,7}$/.test(raw) || Number(raw) < min || Number(raw) > max) fail(name, `must be a whole number of seconds between ${min} and ${max}`, raw);
+  return Number(raw);
 }
 
 /** The schema, in the order settings are parsed (later ones may depend on earlier ones). */
@@ -145,6 +169,86 @@ export const SETTINGS = [
       return raw === 'production';
     },
   } satisfies Setting<'production'>,
+  {
+    key: 'signingAlg',
+    env: ['PORTICO_SIGNING_ALG'],
+    description: 'Algorithm of new signing keys: `RS256` (what WorkOS issues), `ES256` or `EdDSA` (Ed25519). Changing it adds a key of the new kind, published before it signs.',
+    defaultText: '`RS256`',
+    parse(raw) {
+      if (raw === undefined) return 'RS256';
+      const alg = SIGNING_ALGS.find((a) => a === raw);
+      if (!alg) fail('PORTICO_SIGNING_ALG', `must be one of ${SIGNING_ALGS.join(', ')}`, raw);
+      return alg;
+    },
+  } satisfies Setting<'signingAlg'>,
+  {
+    key: 'm2mTokenTtl',
+    env: ['PORTICO_M2M_TOKEN_TTL'],
+    description: 'Lifetime in seconds of `client_credentials` access tokens (`expires_in`, and `exp - iat` in the JWT). 60 to 86400.',
+    defaultText: '`3600`',
+    parse: (raw) => seconds('PORTICO_M2M_TOKEN_TTL', raw, 3600, 60, 86_400),
+  } satisfies Setting<'m2mTokenTtl'>,
+  {
+    key: 'jwksMaxAge',
+    env: ['PORTICO_JWKS_MAX_AGE'],
+    description: '`Cache-Control: max-age` of `/oauth2/jwks`, in seconds.',
+    defaultText: '`300`',
+    parse: (raw) => seconds('PORTICO_JWKS_MAX_AGE', raw, 300, 0, 86_400),
+  } satisfies Setting<'jwksMaxAge'>,
+  {
+    key: 'keyPublishDelay',
+    env: ['PORTICO_KEY_PUBLISH_DELAY'],
+    description: 'Seconds between `portico keys rotate` publishing a new key in the JWKS and that key signing tokens. Keep it above the JWKS max-age so verifiers have the key before they meet it.',
+    defaultText: '`600`',
+    parse: (raw) => seconds('PORTICO_KEY_PUBLISH_DELAY', raw, 600, 1, 7 * 86_400),
+  } satisfies Setting<'keyPublishDelay'>,
+  {
+    key: 'resources',
+    env: ['PORTICO_RESOURCES'],
+    description: 'Comma-separated RFC 8707 resource indicators (absolute URIs) a token may be requested for with `resource`; the token `aud` is then that resource. Anything else is `invalid_target`.',
+    defaultText: 'none',
+    parse(raw) {
+      if (raw === undefined || raw.trim() === '') return [];
+      return raw.split(',').map((r) => {
+        const c = canonicalResource(r.trim());
+        if (c === null) fail('PORTICO_RESOURCES', 'must hold absolute http(s) URIs without fragment', r.trim());
+        return c;
+      });
+    },
+  } satisfies Setting<'resources'>,
+  {
+    key: 'clientId',
+    env: ['PORTICO_CLIENT_ID'],
+    description: "The environment's client ID: the `aud` of access tokens requested without a `resource`. Generated once and stored in the database when unset.",
+    defaultText: 'generated',
+    parse(raw) {
+      if (raw === undefined || raw === '') return null;
+      if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(raw)) fail('PORTICO_CLIENT_ID', 'must be 1-200 characters of [A-Za-z0-9_.:-]', raw);
+      return raw;
+    },
+  } satisfies Setting<'clientId'>,
+  {
+    key: 'workers',
+    env: ['PORTICO_WORKERS'],
+    description: 'Server processes sharing the port (node:cluster). One per core by default; `1` runs a single process.',
+    defaultText: 'number of cores',
+    parse(raw) {
+      if (raw === undefined) return availableParallelism();
+      if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 256) fail('PORTICO_WORKERS', 'must be an integer between 1 and 256', raw);
+      return Number(raw);
+    },
+  } satisfies Setting<'workers'>,
+  {
+    key: 'authFailureLimit',
+    env: ['PORTICO_AUTH_FAILURE_LIMIT'],
+    description: 'Failed client authentications allowed per `client_id` per minute before further attempts get `429` with `Retry-After`; a source address may fail five times as often. Counted in the database, so shared by every node.',
+    defaultText: '`20`',
+    parse(raw) {
+      if (raw === undefined) return 20;
+      if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1) fail('PORTICO_AUTH_FAILURE_LIMIT', 'must be a positive integer', raw);
+      return Number(raw);
+    },
+  } satisfies Setting<'authFailureLimit'>,
 ] as const;
 
 /** Parses and validates the environment; throws ConfigError with one readable line. */

@@ -1,9 +1,70 @@
+import cluster from 'node:cluster';
 import { createApp } from './app.ts';
-import { ensureAdminApiKey, openRuntime } from './bootstrap.ts';
+import { ensureAdminApiKey, environmentClientId, openRuntime, prepareServer } from './bootstrap.ts';
+import { superviseWorkers, workerMetricsCollector } from './cluster.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { systemClock } from './domain/clock.ts';
+import { Metrics } from './http/metrics.ts';
+import { createKeyStore } from './oauth/keys/rotation.ts';
 
-/** Process entry: loadConfig() -> openStorage() -> createApp() -> listen. */
+function printAdminKey(key: string): void {
+  // Deliberately on stdout, not in the log: this is the one time the key is shown.
+  process.stdout.write(
+    [
+      '',
+      '  Portico created an admin API key. It is shown only this once:',
+      '',
+      `    ${key}`,
+      '',
+      '  Use it as "Authorization: Bearer <key>" on the management API.',
+      '  More keys: npm run portico -- api-keys create --name <name>',
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+/** One-time work (migrations, first key, signing key) before any process serves. */
+async function prepare(config: Config): Promise<string | null> {
+  const rt = await openRuntime(config);
+  try {
+    if (rt.generatedKeyPath) process.stdout.write(`portico: generated the server key at ${rt.generatedKeyPath} (keep it safe; losing it invalidates every secret)\n`);
+    const adminKey = await ensureAdminApiKey(rt);
+    await prepareServer(rt);
+    return adminKey;
+  } finally {
+    await rt.storage.close();
+  }
+}
+
+/** One server process: loadConfig() -> openStorage() -> createApp() -> listen. */
+async function serve(config: Config): Promise<void> {
+  const rt = await openRuntime(config);
+  const keys = createKeyStore({ ...rt, clock: systemClock });
+  await keys.refresh();
+  keys.start();
+  const metrics = new Metrics();
+  const app = await createApp({
+    config,
+    storage: rt.storage,
+    keyring: rt.keyring,
+    clock: systemClock,
+    ids: rt.ids,
+    keys,
+    metrics,
+    environmentClientId: await environmentClientId(rt),
+    collectMetrics: workerMetricsCollector(metrics),
+  });
+  const shutdown = async () => {
+    keys.stop();
+    await app.close();
+    await rt.storage.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+  await app.listen({ port: config.port, host: config.host });
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -16,35 +77,23 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const rt = await openRuntime(config);
-  const adminKey = await ensureAdminApiKey(rt);
-  const app = await createApp({ config, storage: rt.storage, keyring: rt.keyring, clock: systemClock, ids: rt.ids });
-
-  const shutdown = async () => {
-    await app.close();
-    await rt.storage.close();
+  if (cluster.isWorker) return serve(config);
+  const adminKey = await prepare(config);
+  if (config.workers <= 1) {
+    await serve(config);
+    if (adminKey) printAdminKey(adminKey);
+    return;
+  }
+  const workers = superviseWorkers(config.workers, () => {
+    process.stdout.write(`portico: ${config.workers} workers listening on ${config.host}:${config.port}\n`);
+    if (adminKey) printAdminKey(adminKey);
+  });
+  const stop = async () => {
+    await workers.stop();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
-
-  await app.listen({ port: config.port, host: config.host });
-  if (rt.generatedKeyPath) app.log.info({ path: rt.generatedKeyPath }, 'generated the server key (keep it safe; losing it invalidates every secret)');
-  if (adminKey) {
-    // Deliberately on stdout, not in the log: this is the one time the key is shown.
-    process.stdout.write(
-      [
-        '',
-        '  Portico created an admin API key. It is shown only this once:',
-        '',
-        `    ${adminKey}`,
-        '',
-        '  Use it as "Authorization: Bearer <key>" on the management API.',
-        '  More keys: npm run portico -- api-keys create --name <name>',
-        '',
-      ].join('\n') + '\n',
-    );
-  }
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
 }
 
 main().catch((err: unknown) => {

@@ -17,6 +17,8 @@ export const ID_PREFIX = {
   auditEvent: 'audit_event_',
   signingKey: 'sso_oidc_key_pair_',
   request: 'req_',
+  /** JWT `jti` and authorization codes are bare ULIDs (WorkOS docs). */
+  bare: '',
 } as const;
 
 export type IdPrefix = (typeof ID_PREFIX)[keyof typeof ID_PREFIX];

@@ -1,4 +1,6 @@
 import type { Application, ApplicationPatch } from '../domain/application.ts';
+import type { AuditEvent, AuditFilter } from '../domain/audit.ts';
+import type { StoredSigningKey } from '../domain/signing-key.ts';
 import type { DomainState, Organization, OrganizationFilter } from '../domain/organization.ts';
 import type { Page, PageRequest } from '../domain/pagination.ts';
 
@@ -7,13 +9,23 @@ import type { Page, PageRequest } from '../domain/pagination.ts';
  * its own; methods are named for what they mean (`createCapped`, `touch`),
  * not for the SQL they run. Implementations: storage/sql (SQLite, PostgreSQL).
  */
-export interface Storage {
-  readonly dialect: 'sqlite' | 'postgres';
+export interface Repositories {
   readonly organizations: OrganizationRepository;
   readonly applications: ApplicationRepository;
   readonly secrets: ClientSecretRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly signingKeys: SigningKeyRepository;
+  readonly revocations: RevocationRepository;
+  readonly authFailures: AuthFailureRepository;
+  readonly audit: AuditRepository;
+  readonly settings: SettingsRepository;
+}
+
+export interface Storage extends Repositories {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs `fn` in one transaction: all of its writes land, or none (e.g. a change and its audit event). */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
   /** Applies pending migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;
   /** Round trip to the database (readiness). */
@@ -99,7 +111,20 @@ export type CreateSecretResult =
   | { readonly ok: true; readonly secret: ClientSecret }
   | { readonly ok: false; readonly reason: 'application_not_found' | 'limit_reached' };
 
+/** What client authentication needs, fetched in one query. */
+export interface ClientCredentials {
+  readonly application: Application;
+  readonly secrets: readonly { readonly id: string; readonly digest: Buffer; readonly lastUsedAt: Date | null }[];
+}
+
 export interface ClientSecretRepository {
+  /** The application with this client ID and the digests of its live secrets; null when unknown. */
+  findCredentials(clientId: string): Promise<ClientCredentials | null>;
+  /**
+   * Stamps `last_used_at = at` unless it was stamped after `staleBefore`
+   * (coalesces writes; never moves the stamp backwards). True when written.
+   */
+  touch(id: string, at: Date, staleBefore: Date): Promise<boolean>;
   /** Inserts unless the application already holds `max` secrets, atomically (no race can exceed it). */
   createCapped(secret: NewClientSecret, max: number): Promise<CreateSecretResult>;
   listByApplication(applicationId: string): Promise<ClientSecret[]>;
@@ -142,4 +167,42 @@ export interface IdempotencyRepository {
   /** Forgets a claim whose request failed on the server side, so a retry runs again. */
   release(key: Buffer): Promise<void>;
   purge(olderThan: Date): Promise<number>;
+}
+
+export interface SigningKeyRepository {
+  list(): Promise<StoredSigningKey[]>;
+  insert(key: StoredSigningKey): Promise<void>;
+  delete(kids: readonly string[]): Promise<number>;
+}
+
+export interface RevocationRepository {
+  /** Records a revoked access token until it would have expired anyway. */
+  revoke(jti: string, clientId: string, expiresAt: Date): Promise<void>;
+  isRevoked(jti: string): Promise<boolean>;
+  purge(now: Date): Promise<number>;
+}
+
+export interface FailureWindow {
+  readonly key: string;
+  readonly count: number;
+  readonly windowStart: Date;
+}
+
+/** Fixed-window counters of failed client authentications, shared by every node. */
+export interface AuthFailureRepository {
+  /** Windows of these keys that started after `since`. */
+  windows(keys: readonly string[], since: Date): Promise<FailureWindow[]>;
+  /** Counts one failure for each key, opening a new window when the old one started before `since`. */
+  record(keys: readonly string[], at: Date, since: Date): Promise<void>;
+}
+
+export interface AuditRepository {
+  record(event: AuditEvent): Promise<void>;
+  list(page: PageRequest, filter: AuditFilter): Promise<Page<AuditEvent>>;
+}
+
+export interface SettingsRepository {
+  get(key: string): Promise<string | null>;
+  /** Stores `value` unless the key exists; returns the value that is stored either way. */
+  putIfAbsent(key: string, value: string): Promise<string>;
 }

@@ -11,6 +11,8 @@ import { loadConfig } from '../../src/config.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 import { createIdGenerator } from '../../src/domain/ids.ts';
 import { Keyring } from '../../src/domain/keyring.ts';
+import { Metrics } from '../../src/http/metrics.ts';
+import { createKeyStore } from '../../src/oauth/keys/rotation.ts';
 import { openStorage } from '../../src/storage/sql/store.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -74,7 +76,7 @@ describe('process and CLI', () => {
 
   it('first start creates the server key (0600) and prints an admin API key once; the second start does not', async () => {
     const dir = tempDir();
-    const env = { PORTICO_DATABASE_URL: `sqlite:${join(dir, 'portico.db')}`, PORTICO_PORT: '0', PORTICO_HOST: '127.0.0.1' };
+    const env = { PORTICO_DATABASE_URL: `sqlite:${join(dir, 'portico.db')}`, PORTICO_PORT: '0', PORTICO_HOST: '127.0.0.1', PORTICO_WORKERS: '1' };
     const first = startProcess(env);
     const url = await first.listening;
     const key = /^\s+(sk_[A-Za-z0-9_-]+)\s*$/m.exec(first.output())?.[1];
@@ -109,7 +111,7 @@ describe('process and CLI', () => {
     assert.match(list.stdout, new RegExp(`${id}  deploy`));
     assert.equal(list.stdout.includes(key), false);
 
-    const server = startProcess({ PORTICO_DATABASE_URL: `sqlite:${join(dir, 'portico.db')}`, PORTICO_PORT: '0', PORTICO_HOST: '127.0.0.1' });
+    const server = startProcess({ PORTICO_DATABASE_URL: `sqlite:${join(dir, 'portico.db')}`, PORTICO_PORT: '0', PORTICO_HOST: '127.0.0.1', PORTICO_WORKERS: '1' });
     const url = await server.listening;
     const auth = { headers: { authorization: `Bearer ${key}` } };
     assert.equal((await fetch(`${url}/organizations`, auth)).status, 200);
@@ -124,7 +126,10 @@ describe('process and CLI', () => {
     const apiKey = `sk_${randomBytes(24).toString('base64url')}`;
     const config = loadConfig({ PORTICO_DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db', PORTICO_SECRET_KEY: 'k'.repeat(32), PORTICO_API_KEY: apiKey, PORTICO_LOG_LEVEL: 'silent' });
     const storage = openStorage({ url: config.databaseUrl, timeoutMs: 1000 });
-    const app = await createApp({ config, storage, keyring: new Keyring(Buffer.alloc(32, 1)), clock: systemClock, ids: createIdGenerator() });
+    const keyring = new Keyring(Buffer.alloc(32, 1));
+    const ids = createIdGenerator();
+    const keys = createKeyStore({ storage, keyring, clock: systemClock, ids, config });
+    const app = await createApp({ config, storage, keyring, clock: systemClock, ids, keys, metrics: new Metrics(), environmentClientId: 'client_x' });
     try {
       assert.equal((await app.inject({ url: '/health' })).statusCode, 200);
       const ready = await app.inject({ url: '/health/ready' });

@@ -5,6 +5,10 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { systemClock, type Clock } from '../../src/domain/clock.ts';
 import { createIdGenerator } from '../../src/domain/ids.ts';
 import { Keyring } from '../../src/domain/keyring.ts';
+import { SYSTEM_CONTEXT } from '../../src/domain/audit.ts';
+import { Metrics } from '../../src/http/metrics.ts';
+import type { KeyStore } from '../../src/oauth/keys/key-store.ts';
+import { createKeyStore, ensureSigningKey } from '../../src/oauth/keys/rotation.ts';
 import type { Storage } from '../../src/storage/port.ts';
 import { createTestStorage, type Dialect } from './databases.ts';
 
@@ -16,6 +20,10 @@ export interface TestServer {
   readonly keyring: Keyring;
   readonly config: Config;
   readonly app: FastifyInstance;
+  readonly keys: KeyStore;
+  readonly metrics: Metrics;
+  /** `aud` of tokens without a resource. */
+  readonly environmentClientId: string;
   close(): Promise<void>;
 }
 
@@ -38,10 +46,19 @@ export async function startServer(dialect: Dialect, options: TestServerOptions =
     PORTICO_API_KEY: apiKey,
     PORTICO_SECRET_KEY: secretKey,
     PORTICO_LOG_LEVEL: process.env.PORTICO_TEST_LOG_LEVEL ?? 'silent',
+    PORTICO_WORKERS: '1',
     ...options.env,
   });
   const keyring = new Keyring(Buffer.from(secretKey, 'utf8'));
-  const app = await createApp({ config, storage, keyring, clock: options.clock ?? systemClock, ids: createIdGenerator() });
+  const clock = options.clock ?? systemClock;
+  const ids = createIdGenerator();
+  await ensureSigningKey({ storage, keyring, clock, ids, config }, SYSTEM_CONTEXT);
+  const keys = createKeyStore({ storage, keyring, clock, ids, config });
+  await keys.refresh();
+  keys.start();
+  const metrics = new Metrics();
+  const environmentClientId = 'client_TESTENVIRONMENT0000000000';
+  const app = await createApp({ config, storage, keyring, clock, ids, keys, metrics, environmentClientId });
   options.configure?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -53,7 +70,11 @@ export async function startServer(dialect: Dialect, options: TestServerOptions =
     keyring,
     config,
     app,
+    keys,
+    metrics,
+    environmentClientId,
     async close() {
+      keys.stop();
       await app.close();
       await storage.close();
     },

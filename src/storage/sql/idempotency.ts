@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { IdempotencyRecord, IdempotencyRepository } from '../port.ts';
-import { fromIso, toIso } from './rows.ts';
+import { atomically, fromIso, toIso } from './rows.ts';
 import type { Database } from './schema.ts';
 
 export class SqlIdempotency implements IdempotencyRepository {
@@ -11,7 +11,7 @@ export class SqlIdempotency implements IdempotencyRepository {
 
   async claim(key: Buffer, fingerprint: Buffer, at: Date, expiredBefore: Date): Promise<IdempotencyRecord | null> {
     const k = key.toString('hex');
-    return this.#db.transaction().execute(async (trx) => {
+    return atomically(this.#db, async (trx) => {
       await trx.deleteFrom('idempotency_keys').where('key', '=', k).where('created_at', '<', toIso(expiredBefore)).execute();
       const inserted = await trx
         .insertInto('idempotency_keys')

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Organization, OrganizationDomain, OrganizationFilter, DomainState } from '../../domain/organization.ts';
 import { assemblePage, planKeyset, type Page, type PageRequest } from '../../domain/pagination.ts';
 import type { NewDomain, NewOrganization, OrganizationChanges, OrganizationRepository } from '../port.ts';
-import { applyKeyset, fromIso, parseJson, toFlag, toIso, unstorable } from './rows.ts';
+import { applyKeyset, atomically, fromIso, parseJson, toFlag, toIso, unstorable } from './rows.ts';
 import type { Database, OrganizationDomainsTable, OrganizationsTable } from './schema.ts';
 
 type OrgRow = Selectable<OrganizationsTable>;
@@ -83,7 +83,7 @@ export class SqlOrganizations implements OrganizationRepository {
 
   async create(org: NewOrganization): Promise<Organization> {
     const at = toIso(org.at);
-    return this.#db.transaction().execute(async (trx) => {
+    return atomically(this.#db, async (trx) => {
       const row: OrgRow = {
         id: org.id,
         name: org.name,
@@ -133,7 +133,7 @@ export class SqlOrganizations implements OrganizationRepository {
   async update(id: string, changes: OrganizationChanges): Promise<Organization | null> {
     if (unstorable(id)) return null;
     const at = toIso(changes.at);
-    return this.#db.transaction().execute(async (trx) => {
+    return atomically(this.#db, async (trx) => {
       const values: Partial<OrgRow> = { updated_at: at };
       if (changes.name !== undefined) values.name = changes.name;
       if (changes.externalId !== undefined) values.external_id = changes.externalId;

@@ -1,4 +1,4 @@
-import type { SelectQueryBuilder } from 'kysely';
+import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
 import type { KeysetPlan } from '../../domain/pagination.ts';
 
 /** ISO text <-> Date; the schema stores fixed-width UTC text. */
@@ -32,4 +32,13 @@ export function applyKeyset<DB, TB extends keyof DB, O>(
   let q = query;
   if (plan.cursor !== undefined) q = q.where(col, plan.direction === 'older' ? '<' : '>', plan.cursor as never);
   return q.orderBy(col, plan.direction === 'older' ? 'desc' : 'asc').limit(plan.fetch);
+}
+
+/**
+ * Runs `fn` in a transaction, or directly when `db` already is one (a
+ * repository used inside Storage.transaction joins the caller's transaction).
+ */
+export function atomically<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return fn(db);
+  return db.transaction().execute((trx: Transaction<DB>) => fn(trx));
 }

@@ -1,5 +1,3 @@
-import type { Generated } from 'kysely';
-
 /**
  * Row types of the SQL schema, shared by SQLite and PostgreSQL. Timestamps
  * are ISO 8601 UTC text (fixed width, so they sort as text), booleans are
@@ -72,8 +70,39 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
-export interface SchemaMigrationsTable {
-  id: Generated<number>;
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_key: string;
+  created_at: string;
+  active_from: string;
+}
+
+export interface RevokedTokensTable {
+  jti: string;
+  client_id: string;
+  expires_at: string;
+}
+
+export interface AuthFailuresTable {
+  key: string;
+  window_start: string;
+  count: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  event: string;
+  organization_id: string | null;
+  data: string;
+  context: string;
+  created_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
 }
 
 export interface Database {
@@ -83,4 +112,9 @@ export interface Database {
   client_secrets: ClientSecretsTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
+  signing_keys: SigningKeysTable;
+  revoked_tokens: RevokedTokensTable;
+  auth_failures: AuthFailuresTable;
+  audit_events: AuditEventsTable;
+  settings: SettingsTable;
 }

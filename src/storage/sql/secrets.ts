@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ClientSecret, ClientSecretRepository, CreateSecretResult, NewClientSecret } from '../port.ts';
-import { fromIso, fromIsoOrNull, toIso, unstorable } from './rows.ts';
+import type { ClientCredentials, ClientSecret, ClientSecretRepository, CreateSecretResult, NewClientSecret } from '../port.ts';
+import { toApplication } from './applications.ts';
+import { atomically, fromIso, fromIsoOrNull, toIso, unstorable } from './rows.ts';
 import type { ClientSecretsTable, Database } from './schema.ts';
 
 type SecretRow = Selectable<ClientSecretsTable>;
@@ -26,9 +27,42 @@ export class SqlClientSecrets implements ClientSecretRepository {
     this.#dialect = dialect;
   }
 
+  async findCredentials(clientId: string): Promise<ClientCredentials | null> {
+    if (unstorable(clientId)) return null;
+    // One round trip: the application and its (at most five) secrets.
+    const rows = await this.#db
+      .selectFrom('connect_applications as a')
+      .leftJoin('client_secrets as s', 's.application_id', 'a.id')
+      .selectAll('a')
+      .select(['s.id as secret_id', 's.digest as secret_digest', 's.last_used_at as secret_last_used_at'])
+      .where('a.client_id', '=', clientId)
+      .execute();
+    const first = rows[0];
+    if (!first) return null;
+    const { secret_id: _i, secret_digest: _d, secret_last_used_at: _l, ...appRow } = first;
+    return {
+      application: toApplication(appRow),
+      secrets: rows
+        .filter((r) => r.secret_id !== null && r.secret_digest !== null)
+        .map((r) => ({ id: r.secret_id!, digest: Buffer.from(r.secret_digest!, 'hex'), lastUsedAt: fromIsoOrNull(r.secret_last_used_at) })),
+    };
+  }
+
+  async touch(id: string, at: Date, staleBefore: Date): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('client_secrets')
+      .set({ last_used_at: toIso(at) })
+      .where('id', '=', id)
+      // Conditional: coalesces concurrent stamps and never moves the stamp backwards.
+      // staleBefore < at, so a stamp never moves backwards either.
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', toIso(staleBefore))]))
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
   async createCapped(secret: NewClientSecret, max: number): Promise<CreateSecretResult> {
     const at = toIso(secret.at);
-    return this.#db.transaction().execute(async (trx): Promise<CreateSecretResult> => {
+    return atomically(this.#db, async (trx): Promise<CreateSecretResult> => {
       // Serialise creators per application: a row lock on PostgreSQL; on SQLite
       // the transaction already holds the database write lock (BEGIN IMMEDIATE).
       const app = await trx

@@ -1,25 +1,49 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { migrations } from '../migrations/index.ts';
-import type { Storage } from '../port.ts';
+import type { Repositories, Storage } from '../port.ts';
 import { SqlApiKeys } from './api-keys.ts';
 import { SqlApplications } from './applications.ts';
+import { SqlAudit } from './audit.ts';
+import { SqlAuthFailures } from './auth-failures.ts';
 import { translateError, translating } from './errors.ts';
 import { SqlIdempotency } from './idempotency.ts';
 import { SqlOrganizations } from './organizations.ts';
 import { openPostgres } from './postgres.ts';
 import type { Database } from './schema.ts';
+import { SqlRevocations } from './revocations.ts';
 import { SqlClientSecrets } from './secrets.ts';
+import { SqlSettings } from './settings.ts';
+import { SqlSigningKeys } from './signing-keys.ts';
 import { openSqlite } from './sqlite.ts';
 
-/** The Kysely implementation of the storage port, for either dialect. */
-export function createSqlStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Storage {
+/** Every repository over `db`, which may be the database or one transaction. */
+function repositories(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Repositories {
   return {
-    dialect,
     organizations: translating(new SqlOrganizations(db)),
     applications: translating(new SqlApplications(db)),
     secrets: translating(new SqlClientSecrets(db, dialect)),
     apiKeys: translating(new SqlApiKeys(db)),
     idempotency: translating(new SqlIdempotency(db)),
+    signingKeys: translating(new SqlSigningKeys(db)),
+    revocations: translating(new SqlRevocations(db)),
+    authFailures: translating(new SqlAuthFailures(db)),
+    audit: translating(new SqlAudit(db)),
+    settings: translating(new SqlSettings(db)),
+  };
+}
+
+/** The Kysely implementation of the storage port, for either dialect. */
+export function createSqlStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Storage {
+  return {
+    dialect,
+    ...repositories(db, dialect),
+    async transaction(fn) {
+      try {
+        return await db.transaction().execute((trx) => fn(repositories(trx, dialect)));
+      } catch (err) {
+        throw translateError(err);
+      }
+    },
     async migrate() {
       const migrator = new Migrator({ db, provider: migrations, migrationTableName: 'portico_migrations', migrationLockTableName: 'portico_migrations_lock' });
       const { error } = await migrator.migrateToLatest();

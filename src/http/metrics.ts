@@ -1,0 +1,108 @@
+import type { FastifyInstance } from 'fastify';
+
+/** Latency buckets in seconds. */
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+const HELP: Record<string, { type: 'counter' | 'histogram'; help: string }> = {
+  portico_tokens_issued_total: { type: 'counter', help: 'Access tokens issued, by grant type.' },
+  portico_token_errors_total: { type: 'counter', help: 'Token endpoint failures, by grant type and OAuth error code.' },
+  portico_http_request_duration_seconds: { type: 'histogram', help: 'HTTP request latency, by method, route and status.' },
+};
+
+interface Histogram {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+/** A plain-JSON copy of every series, so worker processes can send theirs to the primary. */
+export interface MetricsSnapshot {
+  counters: Record<string, Record<string, number>>;
+  histograms: Record<string, Record<string, Histogram>>;
+}
+
+const labelKey = (labels: Readonly<Record<string, string>>) =>
+  Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${labels[k]!.replace(/["\\\n]/g, '_')}"`)
+    .join(',');
+
+/** In-process counters and histograms in the Prometheus text format. */
+export class Metrics {
+  readonly #snap: MetricsSnapshot = { counters: {}, histograms: {} };
+
+  inc(name: string, labels: Readonly<Record<string, string>>, by = 1): void {
+    const series = (this.#snap.counters[name] ??= {});
+    const key = labelKey(labels);
+    series[key] = (series[key] ?? 0) + by;
+  }
+
+  observe(name: string, labels: Readonly<Record<string, string>>, seconds: number): void {
+    const series = (this.#snap.histograms[name] ??= {});
+    const key = labelKey(labels);
+    const h = (series[key] ??= { counts: BUCKETS.map(() => 0), sum: 0, count: 0 });
+    BUCKETS.forEach((b, i) => {
+      if (seconds <= b) h.counts[i]!++;
+    });
+    h.sum += seconds;
+    h.count++;
+  }
+
+  snapshot(): MetricsSnapshot {
+    return structuredClone(this.#snap);
+  }
+}
+
+/** Sums snapshots from several processes. */
+export function mergeSnapshots(snaps: readonly MetricsSnapshot[]): MetricsSnapshot {
+  const out: MetricsSnapshot = { counters: {}, histograms: {} };
+  for (const s of snaps) {
+    for (const [name, series] of Object.entries(s.counters)) {
+      const o = (out.counters[name] ??= {});
+      for (const [k, v] of Object.entries(series)) o[k] = (o[k] ?? 0) + v;
+    }
+    for (const [name, series] of Object.entries(s.histograms)) {
+      const o = (out.histograms[name] ??= {});
+      for (const [k, h] of Object.entries(series)) {
+        const t = (o[k] ??= { counts: BUCKETS.map(() => 0), sum: 0, count: 0 });
+        h.counts.forEach((c, i) => (t.counts[i]! += c));
+        t.sum += h.sum;
+        t.count += h.count;
+      }
+    }
+  }
+  return out;
+}
+
+/** Prometheus text exposition format 0.0.4. */
+export function renderPrometheus(snap: MetricsSnapshot): string {
+  const lines: string[] = [];
+  for (const [name, meta] of Object.entries(HELP)) {
+    lines.push(`# HELP ${name} ${meta.help}`, `# TYPE ${name} ${meta.type}`);
+    if (meta.type === 'counter') {
+      for (const [k, v] of Object.entries(snap.counters[name] ?? {})) lines.push(`${name}{${k}} ${v}`);
+    } else {
+      for (const [k, h] of Object.entries(snap.histograms[name] ?? {})) {
+        const sep = k === '' ? '' : ',';
+        BUCKETS.forEach((b, i) => lines.push(`${name}_bucket{${k}${sep}le="${b}"} ${h.counts[i]}`));
+        lines.push(`${name}_bucket{${k}${sep}le="+Inf"} ${h.count}`, `${name}_sum{${k}} ${h.sum}`, `${name}_count{${k}} ${h.count}`);
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Times every request by route pattern (never the raw URL: IDs would explode
+ * the label space) and serves `/metrics`. `collect` gathers every process's
+ * snapshot when running as a cluster.
+ */
+export function metricsRoutes(app: FastifyInstance, metrics: Metrics, collect: () => Promise<MetricsSnapshot>): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observe('portico_http_request_duration_seconds', { method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderPrometheus(await collect())),
+  );
+}

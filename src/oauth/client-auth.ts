@@ -1,0 +1,103 @@
+import type { FastifyRequest } from 'fastify';
+import type { Application } from '../domain/application.ts';
+import { MAX_PRESENTED_SECRET_LENGTH } from '../domain/client-secret.ts';
+import { digestsEqual } from '../domain/keyring.ts';
+import type { OAuthDeps } from './deps.ts';
+import { invalidClient, OAuthError } from './errors.ts';
+import type { Form } from './form.ts';
+import { assertNotThrottled, recordAuthFailure } from './throttle.ts';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+export interface AuthenticatedClient {
+  readonly application: Application;
+  readonly method: ClientAuthMethod;
+}
+
+/** `last_used_at` is rewritten at most once a minute per secret (DESIGN.md §4). */
+const TOUCH_INTERVAL_MS = 60_000;
+const CLIENT_ID_MAX = 255;
+
+interface Presented {
+  readonly clientId: string;
+  readonly secret: string | null;
+  readonly method: ClientAuthMethod;
+}
+
+/** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
+function decodeBasicPart(part: string): string {
+  return decodeURIComponent(part.replace(/\+/g, ' '));
+}
+
+function presentedCredentials(request: FastifyRequest, form: Form): Presented {
+  const header = request.headers.authorization;
+  const bodyId = form.get('client_id');
+  const bodySecret = form.get('client_secret');
+  if (header !== undefined) {
+    const m = /^Basic[ ]+([A-Za-z0-9+/]+=*)\s*$/i.exec(header);
+    if (!m) throw invalidClient(true, 'Unsupported or malformed Authorization header; use HTTP Basic.');
+    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) throw invalidClient(true, 'Malformed Basic credentials.');
+    let clientId: string;
+    let secret: string;
+    try {
+      clientId = decodeBasicPart(decoded.slice(0, colon));
+      secret = decodeBasicPart(decoded.slice(colon + 1));
+    } catch {
+      throw invalidClient(true, 'Malformed Basic credentials.');
+    }
+    // RFC 6749 §2.3: a client MUST NOT use more than one authentication method per request.
+    if (bodySecret !== undefined) throw new OAuthError('invalid_request', 'Use one client authentication method: Basic or client_secret in the body, not both.');
+    if (bodyId !== undefined && bodyId !== clientId) throw new OAuthError('invalid_request', 'client_id in the body does not match the Basic credentials.');
+    return { clientId, secret, method: 'client_secret_basic' };
+  }
+  if (bodyId === undefined) throw invalidClient(false, 'Client authentication is required (client_secret_basic or client_secret_post).');
+  return { clientId: bodyId, secret: bodySecret ?? null, method: bodySecret === undefined ? 'none' : 'client_secret_post' };
+}
+
+/**
+ * Authenticates the calling client. The presented secret is digested once and
+ * compared (constant time) with each stored digest, so a wrong secret costs
+ * one HMAC however many secrets the application holds. Success stamps
+ * `last_used_at` on the secret that matched.
+ */
+export async function authenticateClient(deps: OAuthDeps, request: FastifyRequest, form: Form): Promise<AuthenticatedClient> {
+  const presented = presentedCredentials(request, form);
+  const basic = presented.method === 'client_secret_basic';
+  const { clientId, secret } = presented;
+  if (clientId.length === 0 || clientId.length > CLIENT_ID_MAX || (secret !== null && secret.length > MAX_PRESENTED_SECRET_LENGTH)) {
+    throw invalidClient(basic);
+  }
+  await assertNotThrottled(deps, clientId, request.ip);
+  const credentials = await deps.storage.secrets.findCredentials(clientId);
+
+  if (secret === null) {
+    // Public clients (`none`) arrive with issue #4; until then every client must authenticate.
+    await recordAuthFailure(deps, clientId, request.ip, request.id, 'no_credentials');
+    throw invalidClient(basic);
+  }
+  const digest = deps.keyring.digest('client-secret', secret);
+  let matched: { id: string; lastUsedAt: Date | null } | null = null;
+  for (const s of credentials?.secrets ?? []) {
+    if (digestsEqual(digest, s.digest)) matched = s;
+  }
+  if (!credentials || !matched) {
+    await recordAuthFailure(deps, clientId, request.ip, request.id, credentials ? 'wrong_secret' : 'unknown_client');
+    throw invalidClient(basic);
+  }
+  await stampLastUsed(deps, matched, request);
+  return { application: credentials.application, method: presented.method };
+}
+
+async function stampLastUsed(deps: OAuthDeps, secret: { id: string; lastUsedAt: Date | null }, request: FastifyRequest): Promise<void> {
+  const now = deps.clock.now();
+  if (secret.lastUsedAt !== null && now.getTime() - secret.lastUsedAt.getTime() < TOUCH_INTERVAL_MS) return;
+  const write = deps.storage.secrets.touch(secret.id, now, new Date(now.getTime() - TOUCH_INTERVAL_MS));
+  if (secret.lastUsedAt === null) {
+    // The first stamp is written before the answer; later ones need not hold it up.
+    await write;
+    return;
+  }
+  write.catch((err: unknown) => request.log.warn({ err }, 'could not stamp last_used_at'));
+}

@@ -1,0 +1,21 @@
+import { canonicalResource } from '../domain/resource.ts';
+import type { OAuthDeps } from './deps.ts';
+import { OAuthError } from './errors.ts';
+import type { Form } from './form.ts';
+
+/**
+ * The token's `aud`: the RFC 8707 `resource` when one is requested (it must be
+ * on the configured allow-list), else the environment's client ID. One resource
+ * per token: several would make a multi-audience token (RFC 8707 §2 allows
+ * refusing them with invalid_target).
+ */
+export function resolveAudience(deps: OAuthDeps, form: Form): string {
+  const requested = form.all('resource');
+  if (requested.length === 0) return deps.environmentClientId;
+  if (requested.length > 1) throw new OAuthError('invalid_target', 'Request one resource per token.');
+  const canonical = canonicalResource(requested[0]!);
+  if (canonical === null || !deps.config.resources.includes(canonical)) {
+    throw new OAuthError('invalid_target', 'The requested resource is not known to this server.');
+  }
+  return canonical;
+}

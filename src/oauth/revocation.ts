@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import { authenticateClient } from './client-auth.ts';
+import type { OAuthDeps } from './deps.ts';
+import { OAuthError } from './errors.ts';
+import { formOf } from './form.ts';
+import { liveAccessToken } from './introspection.ts';
+
+/**
+ * `POST /oauth2/revoke` (RFC 7009). A revoked access token introspects as
+ * inactive until it expires (a JWT stays verifiable offline: resource servers
+ * that must honour revocation introspect). Unknown, foreign or already dead
+ * tokens also get 200 (§2.2), so the answer reveals nothing.
+ */
+export function revocationEndpoint(app: FastifyInstance, deps: OAuthDeps): void {
+  app.post('/oauth2/revoke', async function revoke(request, reply) {
+    const form = formOf(request);
+    const client = await authenticateClient(deps, request, form);
+    const token = form.get('token');
+    if (token === undefined) throw new OAuthError('invalid_request', 'token is required.');
+    const claims = await liveAccessToken(deps, token, client.application.clientId);
+    if (claims) await deps.storage.revocations.revoke(claims.jti, claims.client_id, new Date(claims.exp * 1000));
+    return reply.code(200).headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send();
+  });
+}

@@ -1,0 +1,62 @@
+import { sign, verify } from 'node:crypto';
+import type { SigningAlg } from '../../domain/signing-key.ts';
+import type { KeyStore, Signer } from '../keys/key-store.ts';
+
+/** Claims of every token Portico signs (WorkOS names; DESIGN.md §4). */
+export interface AccessTokenClaims {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string;
+  readonly client_id: string;
+  readonly org_id?: string;
+  readonly sid?: string;
+  readonly scope: string;
+  readonly jti: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly [claim: string]: unknown;
+}
+
+const DIGEST: Record<SigningAlg, string | null> = { RS256: 'sha256', ES256: 'sha256', EdDSA: null };
+
+/**
+ * Compact JWS with node:crypto directly: the hot path. The header is encoded
+ * once per key; ES256 signatures are raw r||s as JWS requires (RFC 7518 §3.4).
+ */
+export function signJwt(signer: Signer, claims: Readonly<Record<string, unknown>>): string {
+  const input = `${signer.headerB64}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  const key = signer.alg === 'ES256' ? { key: signer.privateKey, dsaEncoding: 'ieee-p1363' as const } : signer.privateKey;
+  return `${input}.${sign(DIGEST[signer.alg], Buffer.from(input), key).toString('base64url')}`;
+}
+
+const JWS_RE = /^([A-Za-z0-9_-]{10,200})\.([A-Za-z0-9_-]{10,16384})\.([A-Za-z0-9_-]{40,1024})$/;
+
+function decodeJson(part: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Verifies one of our own tokens: a known, published `kid`, the `alg` that key
+ * was made for (never `none`, never HMAC: security bar §6 item 40), a valid
+ * signature, our issuer and an `exp` in the future. Null for anything else.
+ */
+export async function verifyJwt(token: string, keys: KeyStore, issuer: string, now: Date): Promise<AccessTokenClaims | null> {
+  const m = JWS_RE.exec(token);
+  if (!m) return null;
+  const header = decodeJson(m[1]!);
+  if (!header || typeof header.kid !== 'string' || typeof header.alg !== 'string' || header.kid.length > 100) return null;
+  const found = await keys.verificationKey(header.kid);
+  if (!found || found.alg !== header.alg) return null;
+  const key = found.alg === 'ES256' ? { key: found.key, dsaEncoding: 'ieee-p1363' as const } : found.key;
+  if (!verify(DIGEST[found.alg], Buffer.from(`${m[1]}.${m[2]}`), key, Buffer.from(m[3]!, 'base64url'))) return null;
+  const claims = decodeJson(m[2]!);
+  if (!claims || claims.iss !== issuer || typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return null;
+  if (typeof claims.jti !== 'string' || typeof claims.client_id !== 'string' || typeof claims.sub !== 'string') return null;
+  if (claims.exp * 1000 <= now.getTime()) return null;
+  return claims as unknown as AccessTokenClaims;
+}

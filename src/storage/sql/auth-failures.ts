@@ -1,0 +1,40 @@
+import { sql, type Kysely } from 'kysely';
+import type { AuthFailureRepository, FailureWindow } from '../port.ts';
+import { fromIso, toIso } from './rows.ts';
+import type { Database } from './schema.ts';
+
+export class SqlAuthFailures implements AuthFailureRepository {
+  readonly #db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async windows(keys: readonly string[], since: Date): Promise<FailureWindow[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('auth_failures')
+      .selectAll()
+      .where('key', 'in', [...keys])
+      .where('window_start', '>', toIso(since))
+      .execute();
+    return rows.map((r) => ({ key: r.key, count: Number(r.count), windowStart: fromIso(r.window_start) }));
+  }
+
+  async record(keys: readonly string[], at: Date, since: Date): Promise<void> {
+    const now = toIso(at);
+    const cutoff = toIso(since);
+    for (const key of keys) {
+      // One atomic upsert per key: a stale window restarts at 1, a live one counts up.
+      await this.#db
+        .insertInto('auth_failures')
+        .values({ key, window_start: now, count: 1 })
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({
+            count: sql<number>`case when auth_failures.window_start <= ${cutoff} then 1 else auth_failures.count + 1 end`,
+            window_start: sql<string>`case when auth_failures.window_start <= ${cutoff} then ${now} else auth_failures.window_start end`,
+          }),
+        )
+        .execute();
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import type { RevocationRepository } from '../port.ts';
+import { toIso, unstorable } from './rows.ts';
+import type { Database } from './schema.ts';
+
+export class SqlRevocations implements RevocationRepository {
+  readonly #db: Kysely<Database>;
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async revoke(jti: string, clientId: string, expiresAt: Date): Promise<void> {
+    await this.#db
+      .insertInto('revoked_tokens')
+      .values({ jti, client_id: clientId, expires_at: toIso(expiresAt) })
+      .onConflict((oc) => oc.column('jti').doNothing())
+      .execute();
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    if (unstorable(jti)) return false;
+    const row = await this.#db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async purge(now: Date): Promise<number> {
+    const r = await this.#db.deleteFrom('revoked_tokens').where('expires_at', '<', toIso(now)).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}
