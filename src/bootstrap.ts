@@ -82,6 +82,6 @@ export async function openRuntime(config: Config): Promise<Runtime> {
 export async function ensureAdminApiKey(rt: Runtime): Promise<string | null> {
   if (rt.config.apiKey !== null) return null;
   if ((await rt.storage.apiKeys.countLive()) > 0) return null;
-  const { plaintext } = await createApiKey({ storage: rt.storage, keyring: rt.keyring, clock: systemClock, ids: rt.ids }, 'admin');
+  const { plaintext } = await createApiKey({ storage: rt.storage, keyring: rt.keyring, clock: systemClock, ids: rt.ids }, 'admin', SYSTEM_CONTEXT);
   return plaintext;
 }

@@ -1,7 +1,10 @@
 import { openRuntime } from '../bootstrap.ts';
-import { ConfigError, loadConfig, renderConfigDoc } from '../config.ts';
+import { ConfigError, loadConfig, renderConfigDoc, type Config } from '../config.ts';
 import { systemClock } from '../domain/clock.ts';
-import { createApiKey } from '../management/api-keys.ts';
+import { CLI_CONTEXT } from '../domain/audit.ts';
+import { keySchedule } from '../domain/signing-key.ts';
+import { createApiKey, revokeApiKey } from '../management/api-keys.ts';
+import { retentionMs, rotateSigningKey } from '../oauth/keys/rotation.ts';
 
 const USAGE = `Usage: portico <command>
 
@@ -10,6 +13,8 @@ const USAGE = `Usage: portico <command>
   api-keys create [--name N]    create a management API key (printed once)
   api-keys list                 list live API keys (no secrets)
   api-keys revoke <id>          revoke an API key at once
+  keys list                     signing keys and their state
+  keys rotate                   add a signing key: published now, signing after PORTICO_KEY_PUBLISH_DELAY
   docs-config                   print docs/configuration.md
 
 The database and server key come from the environment (see docs/configuration.md).`;
@@ -45,13 +50,14 @@ async function run(argv: string[]): Promise<number> {
     console.log('migrations applied');
     return 0;
   }
+  if (command === 'keys') return keysCommand(config, sub);
   if (command !== 'api-keys') throw new UsageError(`unknown command: ${command}`);
   const rt = await openRuntime(config);
   try {
     switch (sub) {
       case 'create': {
         const name = flag(rest, '--name') ?? 'cli';
-        const { key, plaintext } = await createApiKey({ storage: rt.storage, keyring: rt.keyring, clock: systemClock, ids: rt.ids }, name);
+        const { key, plaintext } = await createApiKey({ storage: rt.storage, keyring: rt.keyring, clock: systemClock, ids: rt.ids }, name, CLI_CONTEXT);
         console.log(`Created API key ${key.id} (${key.name}). It is shown only this once:\n\n  ${plaintext}\n`);
         return 0;
       }
@@ -66,7 +72,7 @@ async function run(argv: string[]): Promise<number> {
       case 'revoke': {
         const id = rest[0];
         if (id === undefined) throw new UsageError('api-keys revoke needs an API key ID (see api-keys list)');
-        if (!(await rt.storage.apiKeys.revoke(id, systemClock.now()))) {
+        if (!(await revokeApiKey({ storage: rt.storage, clock: systemClock, ids: rt.ids }, id, CLI_CONTEXT))) {
           console.error(`no live API key ${id}`);
           return 1;
         }
@@ -76,6 +82,30 @@ async function run(argv: string[]): Promise<number> {
       default:
         throw new UsageError(`unknown api-keys command: ${sub ?? '(none)'}`);
     }
+  } finally {
+    await rt.storage.close();
+  }
+}
+
+async function keysCommand(config: Config, sub: string | undefined): Promise<number> {
+  const rt = await openRuntime(config);
+  const deps = { storage: rt.storage, keyring: rt.keyring, clock: systemClock, ids: rt.ids, config };
+  try {
+    if (sub === 'rotate') {
+      const key = await rotateSigningKey(deps, CLI_CONTEXT);
+      console.log(`Added signing key ${key.kid} (${key.alg}): published now, signs from ${key.activeFrom.toISOString()}.`);
+      return 0;
+    }
+    if (sub === 'list') {
+      const keys = await rt.storage.signingKeys.list();
+      const schedule = keySchedule(keys, systemClock.now(), retentionMs(config));
+      for (const k of keys) {
+        const state = k.kid === schedule.signer ? 'signing' : k.activeFrom > systemClock.now() ? 'pending' : schedule.published.includes(k.kid) ? 'published (retiring)' : 'retired';
+        console.log(`${k.kid}  ${k.alg}  ${state}  active from ${k.activeFrom.toISOString()}`);
+      }
+      return 0;
+    }
+    throw new UsageError(`unknown keys command: ${sub ?? '(none)'}`);
   } finally {
     await rt.storage.close();
   }

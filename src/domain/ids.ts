@@ -14,7 +14,7 @@ export const ID_PREFIX = {
   user: 'user_',
   authorizedApplication: 'authorized_connect_app_',
   externalAuth: 'ext_auth_',
-  auditEvent: 'audit_event_',
+  auditEvent: 'event_',
   signingKey: 'sso_oidc_key_pair_',
   request: 'req_',
   /** JWT `jti` and authorization codes are bare ULIDs (WorkOS docs). */

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { AuditContext } from '../domain/audit.ts';
 import { ID_PREFIX } from '../domain/ids.ts';
 import { digestsEqual } from '../domain/keyring.ts';
 import type { ApiKey } from '../storage/port.ts';
+import { recordEvent } from './audit.ts';
 import type { ManagementDeps } from './deps.ts';
 
 const API_KEY_RE = /^sk_[A-Za-z0-9_-]{29,200}$/;
@@ -10,16 +12,33 @@ const API_KEY_RE = /^sk_[A-Za-z0-9_-]{29,200}$/;
 export type ApiPrincipal = { readonly apiKeyId: string };
 
 /** Creates and stores a new API key; the plaintext is returned once and never stored. */
-export async function createApiKey(deps: Pick<ManagementDeps, 'storage' | 'keyring' | 'clock' | 'ids'>, name: string): Promise<{ key: ApiKey; plaintext: string }> {
+export async function createApiKey(
+  deps: Pick<ManagementDeps, 'storage' | 'keyring' | 'clock' | 'ids'>,
+  name: string,
+  ctx: AuditContext,
+): Promise<{ key: ApiKey; plaintext: string }> {
   const plaintext = `sk_${randomBytes(32).toString('base64url')}`;
-  const key = await deps.storage.apiKeys.create({
-    id: deps.ids(ID_PREFIX.apiKey),
-    name,
-    digest: deps.keyring.digest('api-key', plaintext),
-    hint: plaintext.slice(-4),
-    at: deps.clock.now(),
+  const key = await deps.storage.transaction(async (tx) => {
+    const created = await tx.apiKeys.create({
+      id: deps.ids(ID_PREFIX.apiKey),
+      name,
+      digest: deps.keyring.digest('api-key', plaintext),
+      hint: plaintext.slice(-4),
+      at: deps.clock.now(),
+    });
+    await recordEvent(tx, deps, ctx, 'api_key.created', null, { id: created.id, name: created.name });
+    return created;
   });
   return { key, plaintext };
+}
+
+/** Revokes a stored API key at once; false when unknown or already revoked. */
+export async function revokeApiKey(deps: Pick<ManagementDeps, 'storage' | 'clock' | 'ids'>, id: string, ctx: AuditContext): Promise<boolean> {
+  return deps.storage.transaction(async (tx) => {
+    if (!(await tx.apiKeys.revoke(id, deps.clock.now()))) return false;
+    await recordEvent(tx, deps, ctx, 'api_key.revoked', null, { id });
+    return true;
+  });
 }
 
 /** Checks `Authorization: Bearer sk_…`; null when missing or not a live key. */

@@ -4,6 +4,7 @@ import { applicationRoutes } from './applications/routes.ts';
 import { clientSecretRoutes } from './client-secrets/routes.ts';
 import type { ManagementDeps } from './deps.ts';
 import { managementErrorHandler } from './errors.ts';
+import { eventRoutes } from './events/routes.ts';
 import { idempotencyOnSend, idempotencyPreHandler } from './idempotency.ts';
 import { organizationRoutes } from './organizations/routes.ts';
 
@@ -41,4 +42,5 @@ export async function managementPlugin(app: FastifyInstance, deps: ManagementDep
   organizationRoutes(app, deps);
   applicationRoutes(app, deps);
   clientSecretRoutes(app, deps);
+  eventRoutes(app, deps);
 }

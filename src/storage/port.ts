@@ -128,7 +128,8 @@ export interface ClientSecretRepository {
   /** Inserts unless the application already holds `max` secrets, atomically (no race can exceed it). */
   createCapped(secret: NewClientSecret, max: number): Promise<CreateSecretResult>;
   listByApplication(applicationId: string): Promise<ClientSecret[]>;
-  delete(id: string): Promise<boolean>;
+  /** The deleted secret, or null when there was none. */
+  delete(id: string): Promise<ClientSecret | null>;
 }
 
 export interface ApiKey {

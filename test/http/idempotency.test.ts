@@ -1,6 +1,7 @@
 // Issue #2: Idempotency-Key on POST: a retry replays the first answer and creates nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { SYSTEM_CONTEXT } from '../../src/domain/audit.ts';
 import { DIALECTS } from '../support/databases.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
@@ -65,7 +66,7 @@ for (const dialect of DIALECTS) {
       const { createApiKey } = await import('../../src/management/api-keys.ts');
       const { systemClock } = await import('../../src/domain/clock.ts');
       const { createIdGenerator } = await import('../../src/domain/ids.ts');
-      const { plaintext } = await createApiKey({ storage: server.storage, keyring: server.keyring, clock: systemClock, ids: createIdGenerator() }, 'second');
+      const { plaintext } = await createApiKey({ storage: server.storage, keyring: server.keyring, clock: systemClock, ids: createIdGenerator() }, 'second', SYSTEM_CONTEXT);
       const res = await createSecret('scoped-1', {}, plaintext);
       assert.equal(res.status, 201);
       assert.equal(res.headers.get('idempotent-replayed'), null);

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { createApiKey } from '../../src/management/api-keys.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 import { createIdGenerator } from '../../src/domain/ids.ts';
+import { SYSTEM_CONTEXT } from '../../src/domain/audit.ts';
 import { DIALECTS } from '../support/databases.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
@@ -35,7 +36,7 @@ for (const dialect of DIALECTS) {
 
     it('stored API keys authenticate until revoked, and revocation is immediate', async () => {
       const deps = { storage: server.storage, keyring: server.keyring, clock: systemClock, ids: createIdGenerator() };
-      const { key, plaintext } = await createApiKey(deps, 'temp');
+      const { key, plaintext } = await createApiKey(deps, 'temp', SYSTEM_CONTEXT);
       const list = () => fetch(`${server.baseUrl}/organizations`, { headers: { authorization: `Bearer ${plaintext}` } });
       await expectJson(await list(), 200);
       assert.equal(await server.storage.apiKeys.revoke(key.id, new Date()), true);

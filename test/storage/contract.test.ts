@@ -93,7 +93,7 @@ for (const dialect of DIALECTS) {
         assert.equal(await storage.organizations.get('org_\u0000'), null);
         assert.equal(await storage.organizations.getByExternalId('\u0000'), null);
         assert.equal(await storage.applications.find('conn_app_\u0000'), null);
-        assert.equal(await storage.secrets.delete('secret_\u0000'), false);
+        assert.equal(await storage.secrets.delete('secret_\u0000'), null);
       });
     });
 
@@ -194,8 +194,8 @@ for (const dialect of DIALECTS) {
           assert.deepEqual(Object.keys(s).sort(), ['applicationId', 'createdAt', 'hint', 'id', 'lastUsedAt', 'updatedAt']);
           assert.equal(s.lastUsedAt, null);
         }
-        assert.equal(await storage.secrets.delete(listed[0]!.id), true);
-        assert.equal(await storage.secrets.delete(listed[0]!.id), false);
+        assert.equal((await storage.secrets.delete(listed[0]!.id))?.id, listed[0]!.id);
+        assert.equal(await storage.secrets.delete(listed[0]!.id), null);
         const again = await storage.secrets.createCapped({ id: ids(ID_PREFIX.secret), applicationId: app.id, digest: digest(10), hint: 'hint10', at: new Date() }, 5);
         assert.equal(again.ok, true);
       });

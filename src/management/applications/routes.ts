@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { auditContext } from '../audit.ts';
 import type { ManagementDeps } from '../deps.ts';
 import { formatList } from '../format.ts';
 import { formatApplication } from './format.ts';
@@ -13,7 +14,7 @@ export function applicationRoutes(app: FastifyInstance, deps: ManagementDeps): v
   });
 
   app.post('/connect/applications', async function ApplicationsController_create(req, reply) {
-    return reply.code(201).send(formatApplication(await service.createApplication(deps, req.body)));
+    return reply.code(201).send(formatApplication(await service.createApplication(deps, auditContext(req), req.body)));
   });
 
   app.get<IdParams>('/connect/applications/:id', async function ApplicationsController_find(req) {
@@ -21,11 +22,11 @@ export function applicationRoutes(app: FastifyInstance, deps: ManagementDeps): v
   });
 
   app.put<IdParams>('/connect/applications/:id', async function ApplicationsController_update(req) {
-    return formatApplication(await service.updateApplication(deps, req.params.id, req.body));
+    return formatApplication(await service.updateApplication(deps, auditContext(req), req.params.id, req.body));
   });
 
   app.delete<IdParams>('/connect/applications/:id', async function ApplicationsController_delete(req, reply) {
-    await service.deleteApplication(deps, req.params.id);
+    await service.deleteApplication(deps, auditContext(req), req.params.id);
     return reply.code(204).send();
   });
 }

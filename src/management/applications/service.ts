@@ -4,23 +4,29 @@ import {
   parseApplicationUpdate,
   type Application,
 } from '../../domain/application.ts';
+import type { AuditContext } from '../../domain/audit.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
 import { parsePageRequest, type Page } from '../../domain/pagination.ts';
+import { recordEvent } from '../audit.ts';
 import type { ManagementDeps } from '../deps.ts';
+import { formatApplication } from './format.ts';
 
-export async function createApplication(deps: ManagementDeps, body: unknown): Promise<Application> {
+export async function createApplication(deps: ManagementDeps, ctx: AuditContext, body: unknown): Promise<Application> {
   const input = parseApplicationCreate(body);
   const missingOrg = () => new NotFoundError('Organization', input.organizationId ?? '');
   if (input.organizationId !== null && !(await deps.storage.organizations.get(input.organizationId))) throw missingOrg();
-  const app = await deps.storage.applications.create({
-    ...input,
-    id: deps.ids(ID_PREFIX.application),
-    clientId: deps.ids(ID_PREFIX.clientId),
-    at: deps.clock.now(),
+  return deps.storage.transaction(async (tx) => {
+    const app = await tx.applications.create({
+      ...input,
+      id: deps.ids(ID_PREFIX.application),
+      clientId: deps.ids(ID_PREFIX.clientId),
+      at: deps.clock.now(),
+    });
+    if (!app) throw missingOrg();
+    await recordEvent(tx, deps, ctx, 'connect_application.created', app.organizationId, formatApplication(app));
+    return app;
   });
-  if (!app) throw missingOrg();
-  return app;
 }
 
 /** By application ID or client ID, as every `{id}` under /connect/applications accepts both. */
@@ -40,16 +46,22 @@ export async function listApplications(deps: ManagementDeps, query: Record<strin
   return deps.storage.applications.list(page, filter);
 }
 
-export async function updateApplication(deps: ManagementDeps, idOrClientId: string, body: unknown): Promise<Application> {
+export async function updateApplication(deps: ManagementDeps, ctx: AuditContext, idOrClientId: string, body: unknown): Promise<Application> {
   const app = await findApplication(deps, idOrClientId);
   const patch = parseApplicationUpdate(body, app.type);
-  const updated = await deps.storage.applications.update(app.id, patch, deps.clock.now());
-  if (!updated) throw new NotFoundError('Application', idOrClientId);
-  return updated;
+  return deps.storage.transaction(async (tx) => {
+    const updated = await tx.applications.update(app.id, patch, deps.clock.now());
+    if (!updated) throw new NotFoundError('Application', idOrClientId);
+    await recordEvent(tx, deps, ctx, 'connect_application.updated', updated.organizationId, formatApplication(updated));
+    return updated;
+  });
 }
 
 /** Deletes the application; its secrets die with it in the same statement. */
-export async function deleteApplication(deps: ManagementDeps, idOrClientId: string): Promise<void> {
+export async function deleteApplication(deps: ManagementDeps, ctx: AuditContext, idOrClientId: string): Promise<void> {
   const app = await findApplication(deps, idOrClientId);
-  if (!(await deps.storage.applications.delete(app.id))) throw new NotFoundError('Application', idOrClientId);
+  await deps.storage.transaction(async (tx) => {
+    if (!(await tx.applications.delete(app.id))) throw new NotFoundError('Application', idOrClientId);
+    await recordEvent(tx, deps, ctx, 'connect_application.deleted', app.organizationId, formatApplication(app));
+  });
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { auditContext } from '../audit.ts';
 import type { ManagementDeps } from '../deps.ts';
 import { formatClientSecret, formatNewClientSecret } from './format.ts';
 import * as service from './service.ts';
@@ -13,13 +14,13 @@ export function clientSecretRoutes(app: FastifyInstance, deps: ManagementDeps): 
   });
 
   app.post<IdParams>('/connect/applications/:id/client_secrets', async function ApplicationCredentialsController_create(req, reply) {
-    const { secret, plaintext } = await service.createClientSecret(deps, req.params.id);
+    const { secret, plaintext } = await service.createClientSecret(deps, auditContext(req), req.params.id);
     // The only response that ever carries a plaintext secret: never cache it.
     return reply.code(201).header('cache-control', 'no-store').send(formatNewClientSecret(secret, plaintext));
   });
 
   app.delete<IdParams>('/connect/client_secrets/:id', async function ApplicationCredentialsController_delete(req, reply) {
-    await service.deleteClientSecret(deps, req.params.id);
+    await service.deleteClientSecret(deps, auditContext(req), req.params.id);
     return reply.code(204).send();
   });
 }

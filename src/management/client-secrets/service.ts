@@ -1,27 +1,37 @@
+import type { AuditContext } from '../../domain/audit.ts';
 import { generateClientSecret, MAX_SECRETS_PER_APPLICATION, secretHint } from '../../domain/client-secret.ts';
 import { NotFoundError, UnprocessableError } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
 import type { ClientSecret } from '../../storage/port.ts';
 import { findApplication } from '../applications/service.ts';
+import { recordEvent } from '../audit.ts';
 import type { ManagementDeps } from '../deps.ts';
+import { formatClientSecret } from './format.ts';
+
+/** Event payload: the list form (never the secret) plus the owning application. */
+const eventData = (s: ClientSecret) => ({ ...formatClientSecret(s), application_id: s.applicationId });
 
 /**
  * Mints a secret for an application. The plaintext exists only in the value
  * returned here (the 201 body); storage receives its keyed digest.
  */
-export async function createClientSecret(deps: ManagementDeps, idOrClientId: string): Promise<{ secret: ClientSecret; plaintext: string }> {
+export async function createClientSecret(deps: ManagementDeps, ctx: AuditContext, idOrClientId: string): Promise<{ secret: ClientSecret; plaintext: string }> {
   const app = await findApplication(deps, idOrClientId);
   const plaintext = generateClientSecret();
-  const result = await deps.storage.secrets.createCapped(
-    {
-      id: deps.ids(ID_PREFIX.secret),
-      applicationId: app.id,
-      digest: deps.keyring.digest('client-secret', plaintext),
-      hint: secretHint(plaintext),
-      at: deps.clock.now(),
-    },
-    MAX_SECRETS_PER_APPLICATION,
-  );
+  const result = await deps.storage.transaction(async (tx) => {
+    const r = await tx.secrets.createCapped(
+      {
+        id: deps.ids(ID_PREFIX.secret),
+        applicationId: app.id,
+        digest: deps.keyring.digest('client-secret', plaintext),
+        hint: secretHint(plaintext),
+        at: deps.clock.now(),
+      },
+      MAX_SECRETS_PER_APPLICATION,
+    );
+    if (r.ok) await recordEvent(tx, deps, ctx, 'connect_application_secret.created', app.organizationId, eventData(r.secret));
+    return r;
+  });
   if (result.ok) return { secret: result.secret, plaintext };
   if (result.reason === 'application_not_found') throw new NotFoundError('Application', idOrClientId);
   throw new UnprocessableError(
@@ -36,6 +46,11 @@ export async function listClientSecrets(deps: ManagementDeps, idOrClientId: stri
 }
 
 /** Revokes a secret: from the moment this returns it authenticates nothing. */
-export async function deleteClientSecret(deps: ManagementDeps, id: string): Promise<void> {
-  if (!(await deps.storage.secrets.delete(id))) throw new NotFoundError('Client secret', id);
+export async function deleteClientSecret(deps: ManagementDeps, ctx: AuditContext, id: string): Promise<void> {
+  await deps.storage.transaction(async (tx) => {
+    const deleted = await tx.secrets.delete(id);
+    if (!deleted) throw new NotFoundError('Client secret', id);
+    const app = await tx.applications.find(deleted.applicationId);
+    await recordEvent(tx, deps, ctx, 'connect_application_secret.deleted', app?.organizationId ?? null, eventData(deleted));
+  });
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { auditContext } from '../audit.ts';
 import type { ManagementDeps } from '../deps.ts';
 import { formatList } from '../format.ts';
 import { formatOrganization } from './format.ts';
@@ -13,7 +14,7 @@ export function organizationRoutes(app: FastifyInstance, deps: ManagementDeps): 
   });
 
   app.post('/organizations', async function OrganizationsController_create(req, reply) {
-    return reply.code(201).send(formatOrganization(await service.createOrganization(deps, req.body)));
+    return reply.code(201).send(formatOrganization(await service.createOrganization(deps, auditContext(req), req.body)));
   });
 
   app.get<{ Params: { external_id: string } }>(
@@ -28,11 +29,11 @@ export function organizationRoutes(app: FastifyInstance, deps: ManagementDeps): 
   });
 
   app.put<IdParams>('/organizations/:id', async function OrganizationsController_updateOrganization(req) {
-    return formatOrganization(await service.updateOrganization(deps, req.params.id, req.body));
+    return formatOrganization(await service.updateOrganization(deps, auditContext(req), req.params.id, req.body));
   });
 
   app.delete<IdParams>('/organizations/:id', async function OrganizationsController_deleteOrganization(req, reply) {
-    await service.deleteOrganization(deps, req.params.id);
+    await service.deleteOrganization(deps, auditContext(req), req.params.id);
     return reply.code(204).send();
   });
 }

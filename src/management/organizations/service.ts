@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { AuditContext } from '../../domain/audit.ts';
 import { BadRequestError, ConflictError, NotFoundError, UniqueViolationError } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
 import {
@@ -10,7 +11,9 @@ import {
 } from '../../domain/organization.ts';
 import { parsePageRequest, type Page } from '../../domain/pagination.ts';
 import type { NewDomain } from '../../storage/port.ts';
+import { recordEvent } from '../audit.ts';
 import type { ManagementDeps } from '../deps.ts';
+import { formatOrganization } from './format.ts';
 
 /** Storage unique violations -> the codes the OpenAPI document lists for organizations. */
 function translateUnique(err: unknown): unknown {
@@ -38,17 +41,21 @@ function newDomains(deps: ManagementDeps, domains: readonly DomainInput[]): NewD
   }));
 }
 
-export async function createOrganization(deps: ManagementDeps, body: unknown): Promise<Organization> {
+export async function createOrganization(deps: ManagementDeps, ctx: AuditContext, body: unknown): Promise<Organization> {
   const input = parseOrganizationCreate(body);
   try {
-    return await deps.storage.organizations.create({
-      id: deps.ids(ID_PREFIX.organization),
-      name: input.name,
-      externalId: input.externalId,
-      metadata: input.metadata,
-      allowProfilesOutsideOrganization: input.allowProfilesOutsideOrganization,
-      domains: newDomains(deps, input.domains),
-      at: deps.clock.now(),
+    return await deps.storage.transaction(async (tx) => {
+      const org = await tx.organizations.create({
+        id: deps.ids(ID_PREFIX.organization),
+        name: input.name,
+        externalId: input.externalId,
+        metadata: input.metadata,
+        allowProfilesOutsideOrganization: input.allowProfilesOutsideOrganization,
+        domains: newDomains(deps, input.domains),
+        at: deps.clock.now(),
+      });
+      await recordEvent(tx, deps, ctx, 'organization.created', org.id, formatOrganization(org));
+      return org;
     });
   } catch (err) {
     throw translateUnique(err);
@@ -72,23 +79,30 @@ export async function listOrganizations(deps: ManagementDeps, query: Record<stri
   return deps.storage.organizations.list(page, parseOrganizationFilter(query));
 }
 
-export async function updateOrganization(deps: ManagementDeps, id: string, body: unknown): Promise<Organization> {
+export async function updateOrganization(deps: ManagementDeps, ctx: AuditContext, id: string, body: unknown): Promise<Organization> {
   const patch = parseOrganizationUpdate(body);
   const { domains, ...rest } = patch;
   try {
-    const org = await deps.storage.organizations.update(id, {
-      ...rest,
-      ...(domains !== undefined && { domains: newDomains(deps, domains) }),
-      at: deps.clock.now(),
+    return await deps.storage.transaction(async (tx) => {
+      const org = await tx.organizations.update(id, {
+        ...rest,
+        ...(domains !== undefined && { domains: newDomains(deps, domains) }),
+        at: deps.clock.now(),
+      });
+      if (!org) throw new NotFoundError('Organization', id);
+      await recordEvent(tx, deps, ctx, 'organization.updated', org.id, formatOrganization(org));
+      return org;
     });
-    if (!org) throw new NotFoundError('Organization', id);
-    return org;
   } catch (err) {
     throw translateUnique(err);
   }
 }
 
 /** Deletes the organization together with the applications it owns and their secrets. */
-export async function deleteOrganization(deps: ManagementDeps, id: string): Promise<void> {
-  if (!(await deps.storage.organizations.delete(id))) throw new NotFoundError('Organization', id);
+export async function deleteOrganization(deps: ManagementDeps, ctx: AuditContext, id: string): Promise<void> {
+  await deps.storage.transaction(async (tx) => {
+    const org = await tx.organizations.get(id);
+    if (!org || !(await tx.organizations.delete(id))) throw new NotFoundError('Organization', id);
+    await recordEvent(tx, deps, ctx, 'organization.deleted', org.id, formatOrganization(org));
+  });
 }

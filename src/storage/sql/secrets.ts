@@ -105,9 +105,9 @@ export class SqlClientSecrets implements ClientSecretRepository {
     return rows.map(toSecret);
   }
 
-  async delete(id: string): Promise<boolean> {
-    if (unstorable(id)) return false;
-    const result = await this.#db.deleteFrom('client_secrets').where('id', '=', id).executeTakeFirst();
-    return result.numDeletedRows > 0n;
+  async delete(id: string): Promise<ClientSecret | null> {
+    if (unstorable(id)) return null;
+    const row = await this.#db.deleteFrom('client_secrets').where('id', '=', id).returning(PUBLIC_COLUMNS).executeTakeFirst();
+    return row ? toSecret(row) : null;
   }
 }
