@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -34,13 +35,27 @@ export interface TestServerOptions {
   readonly configure?: (app: FastifyInstance) => void;
 }
 
+/** A port that was free a moment ago: the issuer must name the port before the server listens. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
 /** Portico on a real port (127.0.0.1, ephemeral) over a fresh database of `dialect`. */
 export async function startServer(dialect: Dialect, options: TestServerOptions = {}): Promise<TestServer> {
   const storage = await createTestStorage(dialect);
   const apiKey = `sk_test_${randomBytes(24).toString('base64url')}`;
   const secretKey = randomBytes(32).toString('base64url');
+  const port = await freePort();
   const config = loadConfig({
-    PORTICO_PORT: '0',
+    PORTICO_PORT: String(port),
+    PORTICO_ISSUER: `http://127.0.0.1:${port}`,
     PORTICO_HOST: '127.0.0.1',
     PORTICO_DATABASE_URL: storage.url,
     PORTICO_API_KEY: apiKey,
@@ -60,11 +75,9 @@ export async function startServer(dialect: Dialect, options: TestServerOptions =
   const environmentClientId = 'client_TESTENVIRONMENT0000000000';
   const app = await createApp({ config, storage, keyring, clock, ids, keys, metrics, environmentClientId });
   options.configure?.(app);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  await app.listen({ port, host: '127.0.0.1' });
   return {
-    baseUrl: `http://127.0.0.1:${address.port}`,
+    baseUrl: config.issuer,
     apiKey,
     storage,
     keyring,
