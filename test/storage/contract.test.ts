@@ -232,6 +232,105 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    describe('OAuth state', () => {
+      it('findCredentials returns the application and its secret digests in one piece; touch coalesces', async () => {
+        const { app } = await seedM2M(storage);
+        assert.equal(await storage.secrets.findCredentials(app.clientId).then((c) => c?.secrets.length), 0);
+        const s1 = ids(ID_PREFIX.secret);
+        await storage.secrets.createCapped({ id: s1, applicationId: app.id, digest: digest(101), hint: 'h', at: new Date() }, 5);
+        await storage.secrets.createCapped({ id: ids(ID_PREFIX.secret), applicationId: app.id, digest: digest(102), hint: 'h', at: new Date() }, 5);
+        const creds = await storage.secrets.findCredentials(app.clientId);
+        assert.equal(creds?.application.id, app.id);
+        assert.deepEqual(creds?.secrets.map((x) => x.digest).sort(Buffer.compare), [digest(101), digest(102)]);
+        assert.equal(await storage.secrets.findCredentials('client_unknown'), null);
+        const t0 = new Date('2026-02-01T00:00:00.000Z');
+        assert.equal(await storage.secrets.touch(s1, t0, new Date(t0.getTime() - 60_000)), true);
+        // Within the minute: coalesced. Earlier time: never backwards.
+        assert.equal(await storage.secrets.touch(s1, new Date(t0.getTime() + 30_000), new Date(t0.getTime() - 30_000)), false);
+        assert.equal(await storage.secrets.touch(s1, new Date(t0.getTime() - 3_600_000), new Date(t0.getTime() - 3_660_000)), false);
+        assert.equal(await storage.secrets.touch(s1, new Date(t0.getTime() + 120_000), new Date(t0.getTime() + 60_000)), true);
+        const listed = await storage.secrets.listByApplication(app.id);
+        assert.equal(listed.find((x) => x.id === s1)?.lastUsedAt?.toISOString(), '2026-02-01T00:02:00.000Z');
+      });
+
+      it('signing keys: insert, list in activation order, delete', async () => {
+        const mk = (kid: string, at: string) => ({
+          kid,
+          alg: 'ES256' as const,
+          publicJwk: { kty: 'EC', kid, alg: 'ES256' as const, use: 'sig' as const, crv: 'P-256' },
+          sealedPrivateKey: Buffer.from('sealed'),
+          createdAt: new Date(at),
+          activeFrom: new Date(at),
+        });
+        await storage.signingKeys.insert(mk('kid_b', '2026-01-02T00:00:00.000Z'));
+        await storage.signingKeys.insert(mk('kid_a', '2026-01-01T00:00:00.000Z'));
+        const listed = await storage.signingKeys.list();
+        assert.deepEqual(listed.map((k) => k.kid), ['kid_a', 'kid_b']);
+        assert.deepEqual(listed[0]?.sealedPrivateKey, Buffer.from('sealed'));
+        assert.equal(await storage.signingKeys.delete(['kid_a', 'kid_b']), 2);
+      });
+
+      it('revocations last until the token would have expired', async () => {
+        await storage.revocations.revoke('JTI1', 'client_x', new Date('2026-01-01T01:00:00.000Z'));
+        await storage.revocations.revoke('JTI1', 'client_x', new Date('2026-01-01T01:00:00.000Z'));
+        assert.equal(await storage.revocations.isRevoked('JTI1'), true);
+        assert.equal(await storage.revocations.isRevoked('JTI2'), false);
+        assert.equal(await storage.revocations.purge(new Date('2026-01-01T02:00:00.000Z')), 1);
+        assert.equal(await storage.revocations.isRevoked('JTI1'), false);
+      });
+
+      it('failure windows count up atomically and restart when stale', async () => {
+        const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+        await Promise.all(Array.from({ length: 10 }, () => storage.authFailures.record(['client:c1', 'ip:1.2.3.4'], t(0), t(-60))));
+        const w = await storage.authFailures.windows(['client:c1', 'ip:1.2.3.4', 'client:none'], t(-60));
+        assert.deepEqual(w.map((x) => [x.key, x.count]).sort(), [['client:c1', 10], ['ip:1.2.3.4', 10]]);
+        // 61 s later the window is stale: it restarts at 1.
+        await storage.authFailures.record(['client:c1'], t(61), t(1));
+        const again = await storage.authFailures.windows(['client:c1'], t(1));
+        assert.deepEqual(again.map((x) => x.count), [1]);
+      });
+
+      it('audit events list by name, organization and time range; settings keep the first value', async () => {
+        const base = { organizationId: null, data: { a: 1 }, context: { actor_type: 'system' as const, actor_id: null, ip: null, request_id: null } };
+        await storage.audit.record({ ...base, id: ids(ID_PREFIX.auditEvent), event: 'api_key.created', createdAt: new Date('2026-03-01T00:00:00.000Z') });
+        await storage.audit.record({ ...base, id: ids(ID_PREFIX.auditEvent), event: 'api_key.revoked', organizationId: 'org_audit', createdAt: new Date('2026-03-02T00:00:00.000Z') });
+        const page = { limit: 100, order: 'desc' as const };
+        assert.deepEqual((await storage.audit.list(page, { events: ['api_key.revoked'] })).data.map((e) => e.event), ['api_key.revoked']);
+        assert.equal((await storage.audit.list(page, { organizationId: 'org_audit' })).data.length, 1);
+        const ranged = await storage.audit.list(page, { events: ['api_key.created', 'api_key.revoked'], rangeStart: new Date('2026-03-01T12:00:00.000Z'), rangeEnd: new Date('2026-03-03T00:00:00.000Z') });
+        assert.deepEqual(ranged.data.map((e) => e.event), ['api_key.revoked']);
+        assert.deepEqual(ranged.data[0]?.data, { a: 1 });
+        assert.equal(await storage.settings.putIfAbsent('k', 'first'), 'first');
+        assert.equal(await storage.settings.putIfAbsent('k', 'second'), 'first');
+        assert.equal(await storage.settings.get('missing'), null);
+      });
+
+      it('transaction(): a failure rolls back every write made in it', async () => {
+        const org = newOrganization();
+        await assert.rejects(
+          storage.transaction(async (tx) => {
+            await tx.organizations.create(org);
+            await tx.settings.putIfAbsent('tx-key', 'v');
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        assert.equal(await storage.organizations.get(org.id), null);
+        assert.equal(await storage.settings.get('tx-key'), null);
+        // And nested atomic methods join the outer transaction.
+        const { app } = await seedM2M(storage);
+        await assert.rejects(
+          storage.transaction(async (tx) => {
+            const r = await tx.secrets.createCapped({ id: ids(ID_PREFIX.secret), applicationId: app.id, digest: digest(150), hint: 'h', at: new Date() }, 5);
+            assert.equal(r.ok, true);
+            throw new Error('undo');
+          }),
+          /undo/,
+        );
+        assert.deepEqual(await storage.secrets.listByApplication(app.id), []);
+      });
+    });
+
     describe('idempotency store', () => {
       it('claims once, replays the completed answer, forgets released and expired claims', async () => {
         const key = digest(11);

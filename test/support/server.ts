@@ -19,6 +19,8 @@ export interface TestServer {
   readonly apiKey: string;
   readonly storage: Storage & { readonly url: string };
   readonly keyring: Keyring;
+  /** PORTICO_SECRET_KEY of this server. */
+  readonly secretKey: string;
   readonly config: Config;
   readonly app: FastifyInstance;
   readonly keys: KeyStore;
@@ -31,6 +33,8 @@ export interface TestServer {
 export interface TestServerOptions {
   readonly env?: Record<string, string>;
   readonly clock?: Clock;
+  /** Another node on the same database: pass the first node's storage and server key. */
+  readonly shareWith?: TestServer;
   /** Runs on the Fastify instance before it listens (e.g. to add an onSend recorder). */
   readonly configure?: (app: FastifyInstance) => void;
 }
@@ -49,9 +53,10 @@ export function freePort(): Promise<number> {
 
 /** Portico on a real port (127.0.0.1, ephemeral) over a fresh database of `dialect`. */
 export async function startServer(dialect: Dialect, options: TestServerOptions = {}): Promise<TestServer> {
-  const storage = await createTestStorage(dialect);
-  const apiKey = `sk_test_${randomBytes(24).toString('base64url')}`;
-  const secretKey = randomBytes(32).toString('base64url');
+  const shared = options.shareWith;
+  const storage = shared ? shared.storage : await createTestStorage(dialect);
+  const apiKey = shared ? shared.apiKey : `sk_test_${randomBytes(24).toString('base64url')}`;
+  const secretKey = shared ? shared.secretKey : randomBytes(32).toString('base64url');
   const port = await freePort();
   const config = loadConfig({
     PORTICO_PORT: String(port),
@@ -81,6 +86,7 @@ export async function startServer(dialect: Dialect, options: TestServerOptions =
     apiKey,
     storage,
     keyring,
+    secretKey,
     config,
     app,
     keys,
@@ -89,7 +95,8 @@ export async function startServer(dialect: Dialect, options: TestServerOptions =
     async close() {
       keys.stop();
       await app.close();
-      await storage.close();
+      // The first node owns the database.
+      if (!shared) await storage.close();
     },
   };
 }
