@@ -4,6 +4,7 @@ import { ensureAdminApiKey, environmentClientId, openRuntime, prepareServer } fr
 import { superviseWorkers, workerMetricsCollector } from './cluster.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { systemClock } from './domain/clock.ts';
+import { startHousekeeping } from './housekeeping.ts';
 import { Metrics } from './http/metrics.ts';
 import { createKeyStore } from './oauth/keys/rotation.ts';
 
@@ -54,7 +55,9 @@ async function serve(config: Config): Promise<void> {
     environmentClientId: await environmentClientId(rt),
     collectMetrics: workerMetricsCollector(metrics),
   });
+  const stopHousekeeping = startHousekeeping(rt.storage, systemClock);
   const shutdown = async () => {
+    stopHousekeeping();
     keys.stop();
     await app.close();
     await rt.storage.close();

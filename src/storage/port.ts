@@ -195,6 +195,8 @@ export interface AuthFailureRepository {
   windows(keys: readonly string[], since: Date): Promise<FailureWindow[]>;
   /** Counts one failure for each key, opening a new window when the old one started before `since`. */
   record(keys: readonly string[], at: Date, since: Date): Promise<void>;
+  /** Drops windows that started before `before`. */
+  purge(before: Date): Promise<number>;
 }
 
 export interface AuditRepository {

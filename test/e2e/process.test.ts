@@ -138,6 +138,16 @@ describe('process and CLI', () => {
       assert.equal(res.statusCode, 503);
       assert.equal(res.headers['retry-after'], '1');
       assert.equal(res.json<{ code: string }>().code, 'service_unavailable');
+      // The authorization server fails closed the same way: never a token without the database.
+      const token = await app.inject({
+        method: 'POST',
+        url: '/oauth2/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('client_x:secret').toString('base64')}` },
+        payload: 'grant_type=client_credentials',
+      });
+      assert.equal(token.statusCode, 503);
+      assert.equal(token.headers['retry-after'], '1');
+      assert.equal(token.json<{ error: string }>().error, 'temporarily_unavailable');
     } finally {
       await app.close();
       await storage.close();

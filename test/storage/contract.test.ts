@@ -288,6 +288,8 @@ for (const dialect of DIALECTS) {
         await storage.authFailures.record(['client:c1'], t(61), t(1));
         const again = await storage.authFailures.windows(['client:c1'], t(1));
         assert.deepEqual(again.map((x) => x.count), [1]);
+        assert.equal(await storage.authFailures.purge(t(30)), 1); // the ip:1.2.3.4 window from t(0)
+        assert.deepEqual((await storage.authFailures.windows(['client:c1', 'ip:1.2.3.4'], t(-3600))).map((x) => x.key), ['client:c1']);
       });
 
       it('audit events list by name, organization and time range; settings keep the first value', async () => {

@@ -37,4 +37,9 @@ export class SqlAuthFailures implements AuthFailureRepository {
         .execute();
     }
   }
+
+  async purge(before: Date): Promise<number> {
+    const r = await this.#db.deleteFrom('auth_failures').where('window_start', '<', toIso(before)).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
 }

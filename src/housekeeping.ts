@@ -1,0 +1,24 @@
+import type { Clock } from './domain/clock.ts';
+import type { Storage } from './storage/port.ts';
+import { IDEMPOTENCY_TTL_MS } from './management/idempotency.ts';
+
+const EVERY_MS = 10 * 60 * 1000;
+
+/**
+ * Deletes rows that can no longer matter: revocations of tokens that have
+ * expired anyway, idempotency keys past their 24 hours, stale failure
+ * windows. Safe to run on every node at once (plain conditional deletes).
+ */
+export async function housekeep(storage: Storage, clock: Clock): Promise<void> {
+  const now = clock.now();
+  await storage.revocations.purge(now);
+  await storage.idempotency.purge(new Date(now.getTime() - IDEMPOTENCY_TTL_MS));
+  await storage.authFailures.purge(new Date(now.getTime() - 60 * 60 * 1000));
+}
+
+/** Runs housekeeping every ten minutes in the background; failures wait for the next round. */
+export function startHousekeeping(storage: Storage, clock: Clock): () => void {
+  const timer = setInterval(() => void housekeep(storage, clock).catch(() => {}), EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
