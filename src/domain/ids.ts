@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** Crockford base32, the ULID alphabet (https://github.com/ulid/spec). */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -45,10 +45,23 @@ export class UlidFactory {
       increment(this.#lastRandom);
     } else {
       this.#lastTime = time;
-      this.#lastRandom = new Uint8Array(randomBytes(10));
+      this.#lastRandom = randomChunk();
     }
     return encodeTime(time) + encodeRandom(this.#lastRandom);
   }
+}
+
+// One CSPRNG call per 409 IDs instead of one per ID (IDs are minted on the token hot path).
+const POOL = new Uint8Array(4096);
+let poolOffset = POOL.length;
+
+function randomChunk(): Uint8Array {
+  if (poolOffset + 10 > POOL.length) {
+    randomFillSync(POOL);
+    poolOffset = 0;
+  }
+  poolOffset += 10;
+  return POOL.slice(poolOffset - 10, poolOffset);
 }
 
 function increment(bytes: Uint8Array): void {

@@ -1,22 +1,32 @@
 import { sql, type Kysely } from 'kysely';
 import type { AuthFailureRepository, FailureWindow } from '../port.ts';
-import { fromIso, toIso } from './rows.ts';
+import { fromIso, reusable, toIso } from './rows.ts';
 import type { Database } from './schema.ts';
 
 export class SqlAuthFailures implements AuthFailureRepository {
   readonly #db: Kysely<Database>;
+  /** The per-request check (a client and an address), compiled once. */
+  readonly #pairQuery;
+
   constructor(db: Kysely<Database>) {
     this.#db = db;
+    this.#pairQuery = reusable(
+      db,
+      db
+        .selectFrom('auth_failures')
+        .selectAll()
+        .where('key', 'in', ['\u0001k1', '\u0001k2'])
+        .where('window_start', '>', '\u0001since'),
+      ['\u0001k1', '\u0001k2', '\u0001since'],
+    );
   }
 
   async windows(keys: readonly string[], since: Date): Promise<FailureWindow[]> {
     if (keys.length === 0) return [];
-    const rows = await this.#db
-      .selectFrom('auth_failures')
-      .selectAll()
-      .where('key', 'in', [...keys])
-      .where('window_start', '>', toIso(since))
-      .execute();
+    const rows =
+      keys.length <= 2
+        ? await this.#pairQuery(keys[0], keys[1] ?? keys[0], toIso(since))
+        : await this.#db.selectFrom('auth_failures').selectAll().where('key', 'in', [...keys]).where('window_start', '>', toIso(since)).execute();
     return rows.map((r) => ({ key: r.key, count: Number(r.count), windowStart: fromIso(r.window_start) }));
   }
 

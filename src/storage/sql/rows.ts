@@ -1,4 +1,4 @@
-import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import { CompiledQuery, type Compilable, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { KeysetPlan } from '../../domain/pagination.ts';
 
 /** ISO text <-> Date; the schema stores fixed-width UTC text. */
@@ -41,4 +41,24 @@ export function applyKeyset<DB, TB extends keyof DB, O>(
 export function atomically<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
   if (db.isTransaction) return fn(db);
   return db.transaction().execute((trx: Transaction<DB>) => fn(trx));
+}
+
+/**
+ * Compiles a query once and afterwards only swaps its parameters: the token
+ * endpoint's hot queries skip Kysely's per-call building and compiling (and
+ * SQLite reuses the prepared statement cached by its SQL text). Build the
+ * query with distinct sentinel strings where the arguments go.
+ */
+export function reusable<DB, R>(db: Kysely<DB>, query: Compilable<R>, sentinels: readonly string[]): (...args: unknown[]) => Promise<R[]> {
+  const compiled = query.compile();
+  const positions = sentinels.map((s) => {
+    const i = compiled.parameters.indexOf(s);
+    if (i === -1 || compiled.parameters.lastIndexOf(s) !== i) throw new Error(`sentinel ${s} must appear exactly once`);
+    return i;
+  });
+  return async (...args) => {
+    const params = [...compiled.parameters];
+    positions.forEach((p, i) => (params[p] = args[i]));
+    return (await db.executeQuery<R>(CompiledQuery.raw(compiled.sql, params))).rows;
+  };
 }

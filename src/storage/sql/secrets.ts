@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ClientCredentials, ClientSecret, ClientSecretRepository, CreateSecretResult, NewClientSecret } from '../port.ts';
 import { toApplication } from './applications.ts';
-import { atomically, fromIso, fromIsoOrNull, toIso, unstorable } from './rows.ts';
+import { atomically, fromIso, fromIsoOrNull, reusable, toIso, unstorable } from './rows.ts';
 import type { ClientSecretsTable, Database } from './schema.ts';
 
 type SecretRow = Selectable<ClientSecretsTable>;
@@ -22,21 +22,27 @@ const PUBLIC_COLUMNS = ['id', 'application_id', 'hint', 'last_used_at', 'created
 export class SqlClientSecrets implements ClientSecretRepository {
   readonly #db: Kysely<Database>;
   readonly #dialect: 'sqlite' | 'postgres';
+  readonly #credentialsQuery;
+
   constructor(db: Kysely<Database>, dialect: 'sqlite' | 'postgres') {
     this.#db = db;
     this.#dialect = dialect;
+    // One round trip: the application and its (at most five) secrets. Compiled once: the token endpoint runs it per request.
+    this.#credentialsQuery = reusable(
+      db,
+      db
+        .selectFrom('connect_applications as a')
+        .leftJoin('client_secrets as s', 's.application_id', 'a.id')
+        .selectAll('a')
+        .select(['s.id as secret_id', 's.digest as secret_digest', 's.last_used_at as secret_last_used_at'])
+        .where('a.client_id', '=', '\u0001client_id'),
+      ['\u0001client_id'],
+    );
   }
 
   async findCredentials(clientId: string): Promise<ClientCredentials | null> {
     if (unstorable(clientId)) return null;
-    // One round trip: the application and its (at most five) secrets.
-    const rows = await this.#db
-      .selectFrom('connect_applications as a')
-      .leftJoin('client_secrets as s', 's.application_id', 'a.id')
-      .selectAll('a')
-      .select(['s.id as secret_id', 's.digest as secret_digest', 's.last_used_at as secret_last_used_at'])
-      .where('a.client_id', '=', clientId)
-      .execute();
+    const rows = await this.#credentialsQuery(clientId);
     const first = rows[0];
     if (!first) return null;
     const { secret_id: _i, secret_digest: _d, secret_last_used_at: _l, ...appRow } = first;
