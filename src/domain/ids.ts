@@ -31,7 +31,7 @@ export type IdPrefix = (typeof ID_PREFIX)[keyof typeof ID_PREFIX];
  */
 export class UlidFactory {
   #lastTime = -1;
-  #lastRandom = new Uint8Array(10);
+  #lastRandom: Uint8Array = new Uint8Array(10);
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
