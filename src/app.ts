@@ -10,6 +10,7 @@ import { managementErrorHandler } from './management/errors.ts';
 import { managementPlugin } from './management/plugin.ts';
 import type { KeyStore } from './oauth/keys/key-store.ts';
 import { oauthPlugin } from './oauth/plugin.ts';
+import { devLoginPlugin } from './pages/dev-login.ts';
 import type { Storage } from './storage/port.ts';
 
 export interface AppDeps {
@@ -36,7 +37,6 @@ const REDACT = [
   '*.access_token',
   '*.refresh_token',
   '*.id_token',
-  '*.code',
   '*.token',
 ];
 
@@ -80,12 +80,15 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics: deps.metrics,
     environmentClientId: deps.environmentClientId,
   });
-  await app.register(managementPlugin, {
+  const managementDeps = {
     storage: deps.storage,
     keyring: deps.keyring,
     clock: deps.clock,
     ids: deps.ids,
     configuredApiKey: deps.config.apiKey,
-  });
+    issuer: deps.config.issuer,
+  };
+  await app.register(managementPlugin, managementDeps);
+  await app.register(devLoginPlugin, { ...managementDeps, production: deps.config.production });
   return app;
 }

@@ -31,6 +31,13 @@ export interface Config {
   readonly workers: number;
   /** Failed client authentications per client_id per minute before 429 (5x that per source address). */
   readonly authFailureLimit: number;
+  /** The company's login page (Standalone Connect); null serves the development login. */
+  readonly loginUrl: string | null;
+  /** Seconds: user access tokens, ID tokens, refresh tokens, refresh reuse grace. */
+  readonly accessTokenTtl: number;
+  readonly idTokenTtl: number;
+  readonly refreshTokenTtl: number;
+  readonly refreshGraceSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -245,10 +252,60 @@ export const SETTINGS = [
     defaultText: '`20`',
     parse(raw) {
       if (raw === undefined) return 20;
-      if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1) fail('PORTICO_AUTH_FAILURE_LIMIT', 'must be a positive integer', raw);
+      if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) fail('PORTICO_AUTH_FAILURE_LIMIT', 'must be an integer between 1 and 999999999', raw);
       return Number(raw);
     },
   } satisfies Setting<'authFailureLimit'>,
+  {
+    key: 'loginUrl',
+    env: ['PORTICO_LOGIN_URL'],
+    description:
+      "The company's login page (Standalone Connect). `/oauth2/authorize` sends the browser there with `external_auth_id`; the company authenticates the user and calls `POST /authkit/oauth2/complete`. Unset: Portico serves a development login page instead (refused when `NODE_ENV=production`).",
+    defaultText: 'unset (development login)',
+    parse(raw, env) {
+      if (raw === undefined || raw === '') {
+        return null;
+      }
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        fail('PORTICO_LOGIN_URL', 'must be an absolute http(s) URL', raw);
+      }
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && env.NODE_ENV !== 'production')) fail('PORTICO_LOGIN_URL', 'must use https (http only outside production)', raw);
+      if (url.hash) fail('PORTICO_LOGIN_URL', 'must not contain a fragment', raw);
+      return raw;
+    },
+  } satisfies Setting<'loginUrl'>,
+  {
+    key: 'accessTokenTtl',
+    env: ['PORTICO_ACCESS_TOKEN_TTL'],
+    description: 'Lifetime in seconds of access tokens issued to users (authorization code and refresh grants). WorkOS issues 300.',
+    defaultText: '`300`',
+    parse: (raw) => seconds('PORTICO_ACCESS_TOKEN_TTL', raw, 300, 30, 86_400),
+  } satisfies Setting<'accessTokenTtl'>,
+  {
+    key: 'idTokenTtl',
+    env: ['PORTICO_ID_TOKEN_TTL'],
+    description: 'Lifetime in seconds of ID tokens.',
+    defaultText: '`3600`',
+    parse: (raw) => seconds('PORTICO_ID_TOKEN_TTL', raw, 3600, 60, 86_400),
+  } satisfies Setting<'idTokenTtl'>,
+  {
+    key: 'refreshTokenTtl',
+    env: ['PORTICO_REFRESH_TOKEN_TTL'],
+    description: 'Lifetime in seconds of a refresh token. Every use rotates it: the successor gets a fresh lifetime.',
+    defaultText: '`2592000` (30 days)',
+    parse: (raw) => seconds('PORTICO_REFRESH_TOKEN_TTL', raw, 2_592_000, 60, 31_536_000),
+  } satisfies Setting<'refreshTokenTtl'>,
+  {
+    key: 'refreshGraceSeconds',
+    env: ['PORTICO_REFRESH_GRACE_SECONDS'],
+    description:
+      'Reuse grace for rotated refresh tokens: within this many seconds the immediately previous token returns the same successor (for clients whose network dropped the answer). `0` (default) treats any reuse as theft and revokes the whole family.',
+    defaultText: '`0`',
+    parse: (raw) => seconds('PORTICO_REFRESH_GRACE_SECONDS', raw, 0, 0, 300),
+  } satisfies Setting<'refreshGraceSeconds'>,
 ] as const;
 
 /** Parses and validates the environment; throws ConfigError with one readable line. */

@@ -15,7 +15,13 @@ export type AuditEventName =
   | 'signing_key.rotated'
   | 'api_key.created'
   | 'api_key.revoked'
-  | 'oauth.client_authentication_failed';
+  | 'oauth.client_authentication_failed'
+  | 'user.created'
+  | 'organization_membership.created'
+  | 'organization_membership.deleted'
+  | 'authorized_application.deleted'
+  | 'oauth.refresh_token_reused'
+  | 'oauth.authorization_code_reused';
 
 /** Who did it, from where. */
 export interface AuditContext {

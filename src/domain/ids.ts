@@ -12,6 +12,7 @@ export const ID_PREFIX = {
   secret: 'secret_',
   apiKey: 'api_key_',
   user: 'user_',
+  membership: 'om_',
   authorizedApplication: 'authorized_connect_app_',
   externalAuth: 'ext_auth_',
   auditEvent: 'event_',

@@ -11,4 +11,6 @@ export interface ManagementDeps {
   readonly ids: IdGenerator;
   /** The extra API key from PORTICO_API_KEY, if any. */
   readonly configuredApiKey: string | null;
+  /** PORTICO_ISSUER: where the browser resumes after Standalone Connect. */
+  readonly issuer: string;
 }

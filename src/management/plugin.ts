@@ -5,8 +5,10 @@ import { clientSecretRoutes } from './client-secrets/routes.ts';
 import type { ManagementDeps } from './deps.ts';
 import { managementErrorHandler } from './errors.ts';
 import { eventRoutes } from './events/routes.ts';
+import { externalAuthRoutes } from './external-auth/routes.ts';
 import { idempotencyOnSend, idempotencyPreHandler } from './idempotency.ts';
 import { organizationRoutes } from './organizations/routes.ts';
+import { userRoutes } from './users/routes.ts';
 
 /**
  * The WorkOS-compatible management API, an encapsulated Fastify plugin: its
@@ -43,4 +45,6 @@ export async function managementPlugin(app: FastifyInstance, deps: ManagementDep
   applicationRoutes(app, deps);
   clientSecretRoutes(app, deps);
   eventRoutes(app, deps);
+  externalAuthRoutes(app, deps);
+  userRoutes(app, deps);
 }

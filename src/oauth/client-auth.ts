@@ -62,18 +62,21 @@ function presentedCredentials(request: FastifyRequest, form: Form): Presented {
  * one HMAC however many secrets the application holds. Success stamps
  * `last_used_at` on the secret that matched.
  */
-export async function authenticateClient(deps: OAuthDeps, request: FastifyRequest, form: Form): Promise<AuthenticatedClient> {
+export async function authenticateClient(deps: OAuthDeps, request: FastifyRequest, form: Form, options: { allowPublic: boolean } = { allowPublic: true }): Promise<AuthenticatedClient> {
   const presented = presentedCredentials(request, form);
   const basic = presented.method === 'client_secret_basic';
   const { clientId, secret } = presented;
-  if (clientId.length === 0 || clientId.length > CLIENT_ID_MAX || (secret !== null && secret.length > MAX_PRESENTED_SECRET_LENGTH)) {
+  // Control characters (NUL above all: PostgreSQL cannot even compare it) cannot be in any client ID.
+  if (clientId.length === 0 || clientId.length > CLIENT_ID_MAX || /[\u0000-\u001f\u007f]/.test(clientId) || (secret !== null && secret.length > MAX_PRESENTED_SECRET_LENGTH)) {
     throw invalidClient(basic);
   }
   await assertNotThrottled(deps, clientId, request.ip);
   const credentials = await deps.storage.secrets.findCredentials(clientId);
 
   if (secret === null) {
-    // Public clients (`none`) arrive with issue #4; until then every client must authenticate.
+    // `none`: only public OAuth apps (uses_pkce), which then must prove PKCE at the code exchange.
+    const app = credentials?.application;
+    if (options.allowPublic && app && app.type === 'oauth' && app.usesPkce) return { application: app, method: 'none' };
     await recordAuthFailure(deps, clientId, request.ip, request.id, 'no_credentials');
     throw invalidClient(basic);
   }

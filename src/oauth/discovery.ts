@@ -8,21 +8,30 @@ import { grants } from './grants/index.ts';
  */
 export function serverMetadata(deps: OAuthDeps) {
   const iss = deps.config.issuer;
-  const authMethods = ['client_secret_basic', 'client_secret_post'];
+  const secretMethods = ['client_secret_basic', 'client_secret_post'];
   return {
     issuer: iss,
+    authorization_endpoint: `${iss}/oauth2/authorize`,
     token_endpoint: `${iss}/oauth2/token`,
+    userinfo_endpoint: `${iss}/oauth2/userinfo`,
     jwks_uri: `${iss}/oauth2/jwks`,
     introspection_endpoint: `${iss}/oauth2/introspection`,
     revocation_endpoint: `${iss}/oauth2/revoke`,
     grant_types_supported: [...grants.keys()],
-    response_types_supported: [] as string[],
-    token_endpoint_auth_methods_supported: authMethods,
-    introspection_endpoint_auth_methods_supported: authMethods,
-    revocation_endpoint_auth_methods_supported: authMethods,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+    // `none` only for public applications (uses_pkce), which must use PKCE.
+    token_endpoint_auth_methods_supported: [...secretMethods, 'none'],
+    introspection_endpoint_auth_methods_supported: secretMethods,
+    revocation_endpoint_auth_methods_supported: [...secretMethods, 'none'],
     code_challenge_methods_supported: ['S256'],
+    // RFC 9207: every authorization response carries iss.
+    authorization_response_iss_parameter_supported: true,
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [deps.config.signingAlg],
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'org_id', 'name', 'given_name', 'family_name', 'email', 'email_verified'],
   };
 }
 

@@ -41,9 +41,14 @@ interface Mapped {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** RFC 6749 §5.2: error_description holds only %x20-21 / %x23-5B / %x5D-7E. */
+export function describe(text: string): string {
+  return text.replace(/"/g, "'").replace(/\\/g, '/').replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
+}
+
 /** The one mapping from errors to OAuth responses (`{error, error_description}`). */
 export function mapOAuthError(err: unknown): Mapped {
-  if (err instanceof OAuthError) return { status: err.status, body: { error: err.error, error_description: err.message }, headers: err.headers };
+  if (err instanceof OAuthError) return { status: err.status, body: { error: err.error, error_description: describe(err.message) }, headers: err.headers };
   const e = err as { kind?: string } & Partial<FastifyError>;
   if (e.kind === 'storage_unavailable') {
     return {

@@ -20,6 +20,27 @@ export async function liveAccessToken(deps: OAuthDeps, token: string, clientId: 
   return claims;
 }
 
+/** RFC 7662 answer for one of the caller's live refresh tokens; null otherwise. */
+async function liveRefreshToken(deps: OAuthDeps, token: string, clientId: string) {
+  if (token.length > 200) return null;
+  const rt = await deps.storage.refreshTokens.find(deps.keyring.digest('token', token).toString('hex'));
+  const now = deps.clock.now();
+  if (!rt || rt.clientId !== clientId || rt.rotatedAt !== null || rt.revokedAt !== null || rt.expiresAt <= now) return null;
+  if (!(await deps.storage.consents.get(rt.consentId))) return null;
+  return {
+    active: true,
+    token_type: 'refresh_token',
+    client_id: rt.clientId,
+    sub: rt.userId,
+    iss: deps.config.issuer,
+    scope: rt.scopes.join(' '),
+    iat: Math.floor(rt.createdAt.getTime() / 1000),
+    exp: Math.floor(rt.expiresAt.getTime() / 1000),
+    sid: rt.consentId,
+    ...(rt.organizationId !== null && { org_id: rt.organizationId }),
+  };
+}
+
 /**
  * `POST /oauth2/introspection` (RFC 7662). The caller must authenticate; it
  * learns only about its own tokens. Everything else is exactly
@@ -28,10 +49,12 @@ export async function liveAccessToken(deps: OAuthDeps, token: string, clientId: 
 export function introspectionEndpoint(app: FastifyInstance, deps: OAuthDeps): void {
   app.post('/oauth2/introspection', async function introspect(request, reply) {
     const form = formOf(request);
-    const client = await authenticateClient(deps, request, form);
+    const client = await authenticateClient(deps, request, form, { allowPublic: false });
     const token = form.get('token');
     if (token === undefined) throw new OAuthError('invalid_request', 'token is required.');
     reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' });
+    // Refresh tokens are opaque (no dots); access tokens are JWTs.
+    if (!token.includes('.')) return (await liveRefreshToken(deps, token, client.application.clientId)) ?? INACTIVE;
     const claims = await liveAccessToken(deps, token, client.application.clientId);
     if (!claims) return INACTIVE;
     return {

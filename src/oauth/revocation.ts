@@ -3,10 +3,12 @@ import { authenticateClient } from './client-auth.ts';
 import type { OAuthDeps } from './deps.ts';
 import { OAuthError } from './errors.ts';
 import { formOf } from './form.ts';
+import { revokeFamily } from './grants/refresh-token.ts';
 import { liveAccessToken } from './introspection.ts';
 
 /**
- * `POST /oauth2/revoke` (RFC 7009). A revoked access token introspects as
+ * `POST /oauth2/revoke` (RFC 7009), for access and refresh tokens; public
+ * clients may revoke their own tokens. A revoked access token introspects as
  * inactive until it expires (a JWT stays verifiable offline: resource servers
  * that must honour revocation introspect). Unknown, foreign or already dead
  * tokens also get 200 (§2.2), so the answer reveals nothing.
@@ -17,8 +19,15 @@ export function revocationEndpoint(app: FastifyInstance, deps: OAuthDeps): void 
     const client = await authenticateClient(deps, request, form);
     const token = form.get('token');
     if (token === undefined) throw new OAuthError('invalid_request', 'token is required.');
-    const claims = await liveAccessToken(deps, token, client.application.clientId);
-    if (claims) await deps.storage.revocations.revoke(claims.jti, claims.client_id, new Date(claims.exp * 1000));
+    const clientId = client.application.clientId;
+    if (token.includes('.')) {
+      const claims = await liveAccessToken(deps, token, clientId);
+      if (claims) await deps.storage.revocations.revoke(claims.jti, claims.client_id, new Date(claims.exp * 1000));
+    } else if (token.length <= 200) {
+      // A refresh token: it, the tokens it was rotated into, and their access tokens. The consent stays.
+      const rt = await deps.storage.refreshTokens.find(deps.keyring.digest('token', token).toString('hex'));
+      if (rt && rt.clientId === clientId) await revokeFamily(deps, rt.familyId, clientId);
+    }
     return reply.code(200).headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send();
   });
 }

@@ -13,7 +13,7 @@ export function tokenEndpoint(app: FastifyInstance, deps: OAuthDeps): void {
     try {
       if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required.');
       const handler = grants.get(grantType);
-      if (!handler) throw new OAuthError('unsupported_grant_type', `grant_type "${grantType.slice(0, 100)}" is not supported.`);
+      if (!handler) throw new OAuthError('unsupported_grant_type', `This grant_type is not supported; use one of: ${[...grants.keys()].join(', ')}.`);
       const client = await authenticateClient(deps, request, form);
       const response = await handler({ deps, request, form, client });
       deps.metrics.inc('portico_tokens_issued_total', { grant: grantType });

@@ -1,5 +1,7 @@
 import type { Application, ApplicationPatch } from '../domain/application.ts';
 import type { AuditEvent, AuditFilter } from '../domain/audit.ts';
+import type { AuthorizationCode, AuthorizationRequest, Consent, Interaction, RefreshToken } from '../domain/authorization.ts';
+import type { ConsentOption, User } from '../domain/user.ts';
 import type { StoredSigningKey } from '../domain/signing-key.ts';
 import type { DomainState, Organization, OrganizationFilter } from '../domain/organization.ts';
 import type { Page, PageRequest } from '../domain/pagination.ts';
@@ -20,6 +22,13 @@ export interface Repositories {
   readonly authFailures: AuthFailureRepository;
   readonly audit: AuditRepository;
   readonly settings: SettingsRepository;
+  readonly users: UserRepository;
+  readonly memberships: MembershipRepository;
+  readonly interactions: InteractionRepository;
+  readonly sessions: SessionRepository;
+  readonly consents: ConsentRepository;
+  readonly codes: AuthorizationCodeRepository;
+  readonly refreshTokens: RefreshTokenRepository;
 }
 
 export interface Storage extends Repositories {
@@ -208,4 +217,136 @@ export interface SettingsRepository {
   get(key: string): Promise<string | null>;
   /** Stores `value` unless the key exists; returns the value that is stored either way. */
   putIfAbsent(key: string, value: string): Promise<string>;
+}
+
+export interface UserUpsert {
+  /** ID to use when the user is new. */
+  readonly newId: string;
+  readonly externalId: string;
+  readonly email: string;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  /** Null leaves existing metadata as it is. */
+  readonly metadata: Record<string, string> | null;
+  readonly at: Date;
+}
+
+export interface UserRepository {
+  /** Creates or updates by external ID. Throws UniqueViolationError('email') when another user has the email. */
+  upsertByExternalId(input: UserUpsert): Promise<{ user: User; created: boolean }>;
+  get(id: string): Promise<User | null>;
+  findByExternalId(externalId: string): Promise<User | null>;
+}
+
+export interface Membership {
+  readonly id: string;
+  readonly userId: string;
+  readonly organizationId: string;
+  readonly organizationName: string;
+  readonly user: User;
+  readonly status: 'active';
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface MembershipRepository {
+  /** Null when the user or organization does not exist; the existing one when already a member. */
+  create(m: { id: string; userId: string; organizationId: string; at: Date }): Promise<Membership | null>;
+  get(id: string): Promise<Membership | null>;
+  list(page: PageRequest, filter: { userId?: string; organizationId?: string }): Promise<Page<Membership>>;
+  delete(id: string): Promise<boolean>;
+}
+
+export interface NewInteraction {
+  readonly id: string;
+  readonly applicationId: string;
+  readonly request: AuthorizationRequest;
+  readonly at: Date;
+  readonly expiresAt: Date;
+  /** Set when the browser already has a session: the login step is skipped. */
+  readonly userId: string | null;
+  readonly bindingDigest: string | null;
+}
+
+export type CompleteResult = 'ok' | 'not_found' | 'already_completed';
+
+export interface InteractionRepository {
+  create(i: NewInteraction): Promise<void>;
+  get(id: string): Promise<Interaction | null>;
+  /** The company vouched for the user: once per interaction, before it expires. */
+  complete(id: string, c: { userId: string; consentOptions: readonly ConsentOption[]; resumeDigest: string; at: Date }): Promise<CompleteResult>;
+  /** Consumes the resume token (once) and binds the interaction to the browser's binding cookie. */
+  resume(resumeDigest: string, bindingDigest: string, at: Date): Promise<Interaction | null>;
+  selectOrganization(id: string, organizationId: string): Promise<void>;
+  /** Marks it finished (a code was issued or the user declined); true only the first time. */
+  finish(id: string, at: Date): Promise<boolean>;
+  purge(before: Date): Promise<number>;
+}
+
+export interface SessionRepository {
+  create(digest: string, userId: string, at: Date, expiresAt: Date): Promise<void>;
+  /** The user of a live session. */
+  find(digest: string, now: Date): Promise<string | null>;
+  delete(digest: string): Promise<void>;
+}
+
+export interface ConsentKey {
+  readonly userId: string;
+  readonly applicationId: string;
+  readonly organizationId: string | null;
+  readonly resource: string | null;
+}
+
+export interface ConsentRepository {
+  find(key: ConsentKey): Promise<Consent | null>;
+  get(id: string): Promise<Consent | null>;
+  /** Creates the consent or widens it: granted scopes become the union, claims are replaced. */
+  grant(key: ConsentKey, g: { newId: string; scopes: readonly string[]; claims: Readonly<Record<string, string>>; at: Date }): Promise<Consent>;
+  listByUser(userId: string, page: PageRequest): Promise<Page<Consent>>;
+  /** Deletes the user's consents to one application; returns their IDs. */
+  deleteForApplication(userId: string, applicationId: string): Promise<string[]>;
+}
+
+export type ConsumeCodeResult =
+  | { readonly outcome: 'consumed'; readonly code: AuthorizationCode }
+  | { readonly outcome: 'reused'; readonly code: AuthorizationCode }
+  | { readonly outcome: 'unknown' };
+
+export interface AuthorizationCodeRepository {
+  create(code: Omit<AuthorizationCode, 'consumedAt' | 'familyId' | 'accessJti' | 'accessExp'>): Promise<void>;
+  /** Single use, atomically: the first call consumes; later ones see `reused`. */
+  consume(digest: string, at: Date): Promise<ConsumeCodeResult>;
+  /** Remembers what the exchange issued, so a reuse can revoke it. */
+  attachTokens(digest: string, familyId: string | null, accessJti: string, accessExp: Date): Promise<void>;
+  purge(before: Date): Promise<number>;
+}
+
+export interface IssuedAccessToken {
+  readonly jti: string;
+  readonly exp: Date;
+}
+
+export type RotateResult =
+  | { readonly outcome: 'rotated'; readonly previous: RefreshToken }
+  /** The immediately previous token, inside the grace window: the same successor again. */
+  | { readonly outcome: 'grace'; readonly previous: RefreshToken; readonly successorSealed: Buffer }
+  /** A rotated or revoked token came back: the family must die. */
+  | { readonly outcome: 'reused'; readonly previous: RefreshToken }
+  | { readonly outcome: 'unknown' };
+
+export interface RefreshTokenRepository {
+  create(t: Omit<RefreshToken, 'rotatedAt' | 'revokedAt'>): Promise<void>;
+  find(digest: string): Promise<RefreshToken | null>;
+  /**
+   * Rotates atomically: marks `digest` rotated and inserts `successor` in one
+   * transaction; only one of any number of concurrent callers succeeds.
+   * `successorSealed` is kept for `graceMs` so a retry of the same old token
+   * gets the same successor (0 disables the grace window).
+   */
+  rotate(digest: string, successor: Omit<RefreshToken, 'rotatedAt' | 'revokedAt'>, successorSealed: Buffer | null, at: Date, graceMs: number): Promise<RotateResult>;
+  /** Revokes every live token of the family; returns the access tokens issued with them. */
+  revokeFamily(familyId: string, at: Date): Promise<IssuedAccessToken[]>;
+  /** Revokes every token of these consents; returns their access tokens. */
+  revokeForConsents(consentIds: readonly string[], at: Date): Promise<IssuedAccessToken[]>;
+  purge(before: Date): Promise<number>;
 }

@@ -54,8 +54,9 @@ for (const dialect of DIALECTS) {
       assert.equal(meta.introspection_endpoint, `${server.baseUrl}/oauth2/introspection`);
       assert.equal(meta.revocation_endpoint, `${server.baseUrl}/oauth2/revoke`);
       assert.deepEqual(meta.code_challenge_methods_supported, ['S256']);
-      assert.deepEqual(meta.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
-      assert.ok(meta.grant_types_supported?.includes('client_credentials'));
+      assert.deepEqual(meta.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none']);
+      assert.deepEqual(meta.introspection_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
+      assert.deepEqual([...(meta.grant_types_supported ?? [])].sort(), ['authorization_code', 'client_credentials', 'refresh_token']);
       assert.equal(meta.grant_types_supported?.includes('password'), false);
       const rfc8414 = (await (await fetch(`${server.baseUrl}/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
       assert.equal(rfc8414.issuer, server.baseUrl);

@@ -10,8 +10,10 @@ export interface Signer {
   readonly kid: string;
   readonly alg: SigningAlg;
   readonly privateKey: KeyObject;
-  /** base64url of the protected header, computed once per key. */
+  /** base64url of the protected header, computed once per key (access tokens: typ at+jwt, RFC 9068). */
   readonly headerB64: string;
+  /** The same for ID tokens (typ JWT). */
+  readonly idHeaderB64: string;
 }
 
 interface Loaded {
@@ -90,6 +92,7 @@ export class KeyStore {
         alg,
         privateKey: openPrivateKey(this.#keyring, loaded.stored),
         headerB64: Buffer.from(JSON.stringify({ alg, kid, typ: 'at+jwt' })).toString('base64url'),
+        idHeaderB64: Buffer.from(JSON.stringify({ alg, kid, typ: 'JWT' })).toString('base64url'),
       };
     }
     return loaded.signer;

@@ -27,7 +27,8 @@ export function refreshIntervalMs(config: Config): number {
  * time a node may take to notice the rotation.
  */
 export function retentionMs(config: Config): number {
-  return (config.m2mTokenTtl + config.jwksMaxAge) * 1000 + refreshIntervalMs(config);
+  const longest = Math.max(config.m2mTokenTtl, config.accessTokenTtl, config.idTokenTtl);
+  return (longest + config.jwksMaxAge) * 1000 + refreshIntervalMs(config);
 }
 
 export function createKeyStore(deps: KeyDeps): KeyStore {

@@ -31,9 +31,17 @@ export function signJwt(signer: Signer, claims: Readonly<Record<string, unknown>
 
 const JWS_RE = /^([A-Za-z0-9_-]{10,200})\.([A-Za-z0-9_-]{10,16384})\.([A-Za-z0-9_-]{40,1024})$/;
 
+/** Strict base64url: non-canonical encodings (stray trailing bits) would make one token spellable many ways. */
+function decodeCanonical(part: string): Buffer | null {
+  const bytes = Buffer.from(part, 'base64url');
+  return bytes.toString('base64url') === part ? bytes : null;
+}
+
 function decodeJson(part: string): Record<string, unknown> | null {
+  const bytes = decodeCanonical(part);
+  if (!bytes) return null;
   try {
-    const v: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    const v: unknown = JSON.parse(bytes.toString('utf8'));
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
@@ -53,7 +61,8 @@ export async function verifyJwt(token: string, keys: KeyStore, issuer: string, n
   const found = await keys.verificationKey(header.kid);
   if (!found || found.alg !== header.alg) return null;
   const key = found.alg === 'ES256' ? { key: found.key, dsaEncoding: 'ieee-p1363' as const } : found.key;
-  if (!verify(DIGEST[found.alg], Buffer.from(`${m[1]}.${m[2]}`), key, Buffer.from(m[3]!, 'base64url'))) return null;
+  const signature = decodeCanonical(m[3]!);
+  if (!signature || !verify(DIGEST[found.alg], Buffer.from(`${m[1]}.${m[2]}`), key, signature)) return null;
   const claims = decodeJson(m[2]!);
   if (!claims || claims.iss !== issuer || typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return null;
   if (typeof claims.jti !== 'string' || typeof claims.client_id !== 'string' || typeof claims.sub !== 'string') return null;

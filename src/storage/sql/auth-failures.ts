@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { AuthFailureRepository, FailureWindow } from '../port.ts';
-import { fromIso, reusable, toIso } from './rows.ts';
+import { fromIso, reusable, toIso, unstorable } from './rows.ts';
 import type { Database } from './schema.ts';
 
 export class SqlAuthFailures implements AuthFailureRepository {
@@ -22,6 +22,7 @@ export class SqlAuthFailures implements AuthFailureRepository {
   }
 
   async windows(keys: readonly string[], since: Date): Promise<FailureWindow[]> {
+    keys = keys.filter((k) => !unstorable(k));
     if (keys.length === 0) return [];
     const rows =
       keys.length <= 2
@@ -33,7 +34,7 @@ export class SqlAuthFailures implements AuthFailureRepository {
   async record(keys: readonly string[], at: Date, since: Date): Promise<void> {
     const now = toIso(at);
     const cutoff = toIso(since);
-    for (const key of keys) {
+    for (const key of keys.filter((k) => !unstorable(k))) {
       // One atomic upsert per key: a stale window restarts at 1, a live one counts up.
       await this.#db
         .insertInto('auth_failures')

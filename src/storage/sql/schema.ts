@@ -105,6 +105,98 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface UsersTable {
+  id: string;
+  external_id: string;
+  email: string;
+  email_verified: number;
+  first_name: string | null;
+  last_name: string | null;
+  metadata: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrganizationMembershipsTable {
+  id: string;
+  user_id: string;
+  organization_id: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface InteractionsTable {
+  id: string;
+  application_id: string;
+  request: string;
+  user_id: string | null;
+  organization_id: string | null;
+  consent_options: string;
+  resume_digest: string | null;
+  binding_digest: string | null;
+  created_at: string;
+  expires_at: string;
+  completed_at: string | null;
+  resumed_at: string | null;
+  finished_at: string | null;
+}
+
+export interface UserSessionsTable {
+  digest: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ConsentsTable {
+  id: string;
+  user_id: string;
+  application_id: string;
+  organization_key: string;
+  resource_key: string;
+  granted_scopes: string;
+  claims: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface GrantColumns {
+  client_id: string;
+  user_id: string;
+  consent_id: string;
+  scopes: string;
+  resource: string | null;
+  organization_id: string | null;
+  claims: string;
+  auth_time: string;
+}
+
+export interface AuthorizationCodesTable extends GrantColumns {
+  digest: string;
+  redirect_uri: string;
+  nonce: string | null;
+  code_challenge: string | null;
+  expires_at: string;
+  consumed_at: string | null;
+  family_id: string | null;
+  access_jti: string | null;
+  access_exp: string | null;
+}
+
+export interface RefreshTokensTable extends GrantColumns {
+  id: string;
+  digest: string;
+  family_id: string;
+  created_at: string;
+  expires_at: string;
+  rotated_at: string | null;
+  revoked_at: string | null;
+  successor_sealed: string | null;
+  access_jti: string;
+  access_exp: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   organization_domains: OrganizationDomainsTable;
@@ -117,4 +209,11 @@ export interface Database {
   auth_failures: AuthFailuresTable;
   audit_events: AuditEventsTable;
   settings: SettingsTable;
+  users: UsersTable;
+  organization_memberships: OrganizationMembershipsTable;
+  interactions: InteractionsTable;
+  user_sessions: UserSessionsTable;
+  consents: ConsentsTable;
+  authorization_codes: AuthorizationCodesTable;
+  refresh_tokens: RefreshTokensTable;
 }

@@ -5,6 +5,9 @@ import { SqlApiKeys } from './api-keys.ts';
 import { SqlApplications } from './applications.ts';
 import { SqlAudit } from './audit.ts';
 import { SqlAuthFailures } from './auth-failures.ts';
+import { SqlConsents } from './consents.ts';
+import { SqlAuthorizationCodes, SqlRefreshTokens } from './grants.ts';
+import { SqlInteractions, SqlSessions } from './interactions.ts';
 import { translateError, translating } from './errors.ts';
 import { SqlIdempotency } from './idempotency.ts';
 import { SqlOrganizations } from './organizations.ts';
@@ -14,6 +17,7 @@ import { SqlRevocations } from './revocations.ts';
 import { SqlClientSecrets } from './secrets.ts';
 import { SqlSettings } from './settings.ts';
 import { SqlSigningKeys } from './signing-keys.ts';
+import { SqlMemberships, SqlUsers } from './users.ts';
 import { openSqlite } from './sqlite.ts';
 
 /** Every repository over `db`, which may be the database or one transaction. */
@@ -29,6 +33,13 @@ function repositories(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Rep
     authFailures: translating(new SqlAuthFailures(db)),
     audit: translating(new SqlAudit(db)),
     settings: translating(new SqlSettings(db)),
+    users: translating(new SqlUsers(db)),
+    memberships: translating(new SqlMemberships(db)),
+    interactions: translating(new SqlInteractions(db)),
+    sessions: translating(new SqlSessions(db)),
+    consents: translating(new SqlConsents(db)),
+    codes: translating(new SqlAuthorizationCodes(db)),
+    refreshTokens: translating(new SqlRefreshTokens(db)),
   };
 }
 

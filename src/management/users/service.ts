@@ -1,0 +1,99 @@
+import type { Application } from '../../domain/application.ts';
+import type { AuditContext } from '../../domain/audit.ts';
+import type { Consent } from '../../domain/authorization.ts';
+import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { ID_PREFIX } from '../../domain/ids.ts';
+import { parsePageRequest, type Page } from '../../domain/pagination.ts';
+import type { User } from '../../domain/user.ts';
+import { BodyReader } from '../../domain/validate.ts';
+import type { Membership } from '../../storage/port.ts';
+import { recordEvent } from '../audit.ts';
+import type { ManagementDeps } from '../deps.ts';
+
+export async function getUser(deps: ManagementDeps, id: string): Promise<User> {
+  const user = await deps.storage.users.get(id);
+  if (!user) throw new NotFoundError('User', id);
+  return user;
+}
+
+/** The user's consents, each with its application (deleted applications take their consents with them). */
+export async function listAuthorizedApplications(
+  deps: ManagementDeps,
+  userId: string,
+  query: Record<string, unknown>,
+): Promise<Page<Consent & { application: Application }>> {
+  const page = parsePageRequest(query);
+  await getUser(deps, userId);
+  const consents = await deps.storage.consents.listByUser(userId, page);
+  const data: (Consent & { application: Application })[] = [];
+  for (const c of consents.data) {
+    const application = await deps.storage.applications.find(c.applicationId);
+    if (application) data.push({ ...c, application });
+  }
+  return { ...consents, data };
+}
+
+/**
+ * Revokes a user's consent to an application (by application ID or client
+ * ID): the consent, every refresh token issued under it, and their access
+ * tokens (introspection reports them inactive at once). The next
+ * authorization asks for consent again.
+ */
+export async function deleteAuthorizedApplication(deps: ManagementDeps, ctx: AuditContext, userId: string, idOrClientId: string): Promise<void> {
+  await getUser(deps, userId);
+  const app = await deps.storage.applications.find(idOrClientId);
+  if (!app) throw new NotFoundError('Application', idOrClientId);
+  const at = deps.clock.now();
+  await deps.storage.transaction(async (tx) => {
+    const consents = (await tx.consents.listByUser(userId, { limit: 100, order: 'desc' })).data.filter((c) => c.applicationId === app.id);
+    if (consents.length === 0) throw new NotFoundError('Authorized application', idOrClientId);
+    const accessTokens = await tx.refreshTokens.revokeForConsents(consents.map((c) => c.id), at);
+    for (const t of accessTokens) await tx.revocations.revoke(t.jti, app.clientId, t.exp);
+    await tx.consents.deleteForApplication(userId, app.id);
+    await recordEvent(tx, deps, ctx, 'authorized_application.deleted', null, { user_id: userId, application_id: app.id, consent_ids: consents.map((c) => c.id) });
+  });
+}
+
+export async function createMembership(deps: ManagementDeps, ctx: AuditContext, body: unknown): Promise<Membership> {
+  const r = new BodyReader(body);
+  const userId = r.requiredString('user_id', { min: 1, max: 100 });
+  const organizationId = r.requiredString('organization_id', { min: 1, max: 100 });
+  r.done();
+  await getUser(deps, userId);
+  if (!(await deps.storage.organizations.get(organizationId))) throw new NotFoundError('Organization', organizationId);
+  return deps.storage.transaction(async (tx) => {
+    const m = await tx.memberships.create({ id: deps.ids(ID_PREFIX.membership), userId, organizationId, at: deps.clock.now() });
+    if (!m) throw new NotFoundError('Organization', organizationId);
+    await recordEvent(tx, deps, ctx, 'organization_membership.created', organizationId, { id: m.id, user_id: userId, organization_id: organizationId });
+    return m;
+  });
+}
+
+export async function listMemberships(deps: ManagementDeps, query: Record<string, unknown>): Promise<Page<Membership>> {
+  const page = parsePageRequest(query);
+  const filter: { userId?: string; organizationId?: string } = {};
+  for (const [param, key] of [['user_id', 'userId'], ['organization_id', 'organizationId']] as const) {
+    const v = query[param];
+    if (v === undefined || v === '') continue;
+    if (typeof v !== 'string' || v.length > 100 || v.includes('\u0000')) throw new ValidationError([{ field: param, code: `${param}_invalid` }]);
+    filter[key] = v;
+  }
+  if (filter.userId === undefined && filter.organizationId === undefined) {
+    throw new ValidationError([{ field: 'user_id', code: 'user_id_or_organization_id_required' }], 'Filter by user_id or organization_id.');
+  }
+  return deps.storage.memberships.list(page, filter);
+}
+
+export async function getMembership(deps: ManagementDeps, id: string): Promise<Membership> {
+  const m = await deps.storage.memberships.get(id);
+  if (!m) throw new NotFoundError('Organization membership', id);
+  return m;
+}
+
+export async function deleteMembership(deps: ManagementDeps, ctx: AuditContext, id: string): Promise<void> {
+  const m = await getMembership(deps, id);
+  await deps.storage.transaction(async (tx) => {
+    if (!(await tx.memberships.delete(id))) throw new NotFoundError('Organization membership', id);
+    await recordEvent(tx, deps, ctx, 'organization_membership.deleted', m.organizationId, { id, user_id: m.userId, organization_id: m.organizationId });
+  });
+}

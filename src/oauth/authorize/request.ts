@@ -1,0 +1,134 @@
+import type { Application } from '../../domain/application.ts';
+import { OIDC_SCOPES, type AuthorizationRequest } from '../../domain/authorization.ts';
+import { CODE_CHALLENGE } from '../../domain/pkce.ts';
+import { redirectUriMatches } from '../../domain/redirect-uri.ts';
+import { canonicalResource } from '../../domain/resource.ts';
+import { parseScopeParam } from '../../domain/scopes.ts';
+import type { OAuthDeps } from '../deps.ts';
+
+/** Errors that may not redirect: the client or its redirect URI is not established (RFC 6749 §4.1.2.1). */
+export interface PageError {
+  readonly kind: 'page';
+  readonly status: number;
+  readonly title: string;
+  readonly message: string;
+}
+
+/** Errors returned to the (verified) redirect URI with `error`, `error_description`, `state`, `iss`. */
+export interface RedirectError {
+  readonly kind: 'redirect';
+  readonly redirectUri: string;
+  readonly error: string;
+  readonly description: string;
+  readonly state: string | null;
+}
+
+export type AuthorizeValidation = PageError | RedirectError | { readonly kind: 'ok'; readonly app: Application; readonly request: AuthorizationRequest };
+
+const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
+
+type Query = Record<string, string | string[] | undefined>;
+
+/** The single value of a parameter; `repeated` when it appeared more than once (RFC 6749 §3.1). */
+function param(query: Query, name: string): { value: string | undefined; repeated: boolean } {
+  const v = query[name];
+  if (Array.isArray(v)) return { value: undefined, repeated: true };
+  return { value: v === '' ? undefined : v, repeated: false };
+}
+
+/**
+ * Validates `GET /oauth2/authorize` in the order RFC 6749 §4.1.2.1 requires:
+ * client and redirect URI first (failures show a page), everything else as an
+ * error redirect to the verified URI.
+ */
+export async function validateAuthorizeRequest(deps: OAuthDeps, query: Query): Promise<AuthorizeValidation> {
+  const page = (title: string, message: string, status = 400): PageError => ({ kind: 'page', status, title, message });
+  const clientId = param(query, 'client_id');
+  if (clientId.repeated || clientId.value === undefined) return page('Invalid request', 'The request is missing a valid client_id.');
+  const app = clientId.value.length <= 255 ? await deps.storage.applications.find(clientId.value) : null;
+  if (!app || app.clientId !== clientId.value) return page('Unknown application', 'No application is registered with this client_id.');
+  if (app.type !== 'oauth') return page('Not allowed', 'This application cannot sign users in.');
+
+  const redirect = param(query, 'redirect_uri');
+  if (redirect.repeated) return page('Invalid redirect URI', 'redirect_uri appears more than once.');
+  let redirectUri: string;
+  if (redirect.value === undefined) {
+    // Optional only when exactly one is registered (OAuth 2.1 §4.1.1).
+    if (app.redirectUris.length !== 1) return page('Invalid redirect URI', 'The request is missing redirect_uri.');
+    redirectUri = app.redirectUris[0]!.uri;
+  } else {
+    if (!app.redirectUris.some((r) => redirectUriMatches(r.uri, redirect.value!))) {
+      return page('Invalid redirect URI', 'The redirect_uri does not match any URI registered for this application.');
+    }
+    redirectUri = redirect.value;
+  }
+
+  const stateParam = param(query, 'state');
+  const state = stateParam.repeated || (stateParam.value !== undefined && stateParam.value.length > 2048) ? null : (stateParam.value ?? null);
+  const fail = (error: string, description: string): RedirectError => ({ kind: 'redirect', redirectUri, error, description, state });
+
+  for (const [name, value] of Object.entries(query)) {
+    if (Array.isArray(value) && name !== 'resource') return fail('invalid_request', `The "${name}" parameter is repeated.`);
+  }
+  if (stateParam.value !== undefined && stateParam.value.length > 2048) return fail('invalid_request', 'state is too long.');
+  if (query.request !== undefined) return fail('request_not_supported', 'Request objects are not supported.');
+  if (query.request_uri !== undefined) return fail('request_uri_not_supported', 'request_uri is not supported.');
+  const responseType = param(query, 'response_type').value;
+  if (responseType === undefined) return fail('invalid_request', 'response_type is required.');
+  // Only the code flow: no implicit, no hybrid (RFC 9700 §2.1.2).
+  if (responseType !== 'code') return fail('unsupported_response_type', 'Only response_type=code is supported.');
+  const responseMode = param(query, 'response_mode').value;
+  if (responseMode !== undefined && responseMode !== 'query') return fail('invalid_request', 'Only response_mode=query is supported.');
+
+  const scopeParam = param(query, 'scope').value;
+  if (scopeParam === undefined) return fail('invalid_scope', 'scope is required.');
+  const scopes = parseScopeParam(scopeParam);
+  const allowed = new Set<string>([...OIDC_SCOPES, ...app.scopes]);
+  if (scopes === null || scopes.length === 0 || !scopes.every((s) => allowed.has(s))) {
+    return fail('invalid_scope', 'The requested scope is unknown or not granted to this application.');
+  }
+
+  // PKCE (RFC 7636, RFC 9700 §2.1.1): S256 only. A challenge without a method would mean "plain".
+  const challenge = param(query, 'code_challenge').value;
+  const method = param(query, 'code_challenge_method').value;
+  if (challenge === undefined) {
+    if (method !== undefined) return fail('invalid_request', 'code_challenge_method without code_challenge.');
+    if (app.usesPkce) return fail('invalid_request', 'This application must use PKCE: send code_challenge with code_challenge_method=S256.');
+  } else {
+    if (method !== 'S256') return fail('invalid_request', 'Only code_challenge_method=S256 is supported.');
+    if (!CODE_CHALLENGE.test(challenge)) return fail('invalid_request', 'code_challenge must be the 43-character base64url SHA-256 of the verifier.');
+  }
+
+  const resources = ([] as string[]).concat(query.resource ?? []);
+  let resource: string | null = null;
+  if (resources.length > 1) return fail('invalid_target', 'Request one resource per authorization.');
+  if (resources.length === 1) {
+    resource = canonicalResource(resources[0]!);
+    if (resource === null || !deps.config.resources.includes(resource)) return fail('invalid_target', 'The requested resource is not known to this server.');
+  }
+
+  const promptParam = param(query, 'prompt').value;
+  const prompt = promptParam === undefined ? [] : promptParam.split(' ').filter((p) => p !== '');
+  if (!prompt.every((p) => PROMPTS.has(p)) || (prompt.includes('none') && prompt.length > 1)) return fail('invalid_request', 'Unsupported prompt value.');
+
+  const nonce = param(query, 'nonce').value ?? null;
+  if (nonce !== null && nonce.length > 512) return fail('invalid_request', 'nonce is too long.');
+
+  return {
+    kind: 'ok',
+    app,
+    request: { clientId: app.clientId, redirectUri, scopes, state, nonce, codeChallenge: challenge ?? null, resource, prompt },
+  };
+}
+
+/** The client's redirect URI with response parameters added, `iss` always (RFC 9207). */
+export function responseRedirect(deps: OAuthDeps, redirectUri: string, params: Record<string, string | null>): string {
+  const url = new URL(redirectUri);
+  for (const [k, v] of Object.entries(params)) if (v !== null) url.searchParams.set(k, v);
+  url.searchParams.set('iss', deps.config.issuer);
+  return url.toString();
+}
+
+export function errorRedirect(deps: OAuthDeps, e: RedirectError): string {
+  return responseRedirect(deps, e.redirectUri, { error: e.error, error_description: e.description, state: e.state });
+}

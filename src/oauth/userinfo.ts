@@ -1,0 +1,42 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { OAuthDeps } from './deps.ts';
+import { Form } from './form.ts';
+import { profileClaims } from './tokens/issue.ts';
+import { verifyJwt } from './tokens/jwt.ts';
+
+/** RFC 6750 §3: a Bearer challenge with the error. */
+function bearerError(reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
+  return reply
+    .code(status)
+    .headers({ 'www-authenticate': `Bearer error="${error}", error_description="${description}"`, 'cache-control': 'no-store' })
+    .send({ error, error_description: description });
+}
+
+function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header === 'string') return /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header)?.[1] ?? null;
+  // RFC 6750 §2.2: the form-encoded body parameter, for POST.
+  return request.body instanceof Form ? (request.body.get('access_token') ?? null) : null;
+}
+
+/**
+ * `GET`/`POST /oauth2/userinfo` (OIDC Core §5.3): `sub` and the profile and
+ * email claims the token's scopes allow, for a live user access token.
+ */
+export function userinfoEndpoint(app: FastifyInstance, deps: OAuthDeps): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const token = bearerToken(request);
+    if (token === null) return bearerError(reply, 401, 'invalid_request', 'A Bearer access token is required.');
+    const claims = await verifyJwt(token, deps.keys, deps.config.issuer, deps.clock.now());
+    if (!claims || claims.sid === undefined || (await deps.storage.revocations.isRevoked(claims.jti))) {
+      return bearerError(reply, 401, 'invalid_token', 'The access token is invalid, expired or revoked.');
+    }
+    const scopes = claims.scope.split(' ');
+    if (!scopes.includes('openid')) return bearerError(reply, 403, 'insufficient_scope', 'The openid scope is required.');
+    const [consent, user] = await Promise.all([deps.storage.consents.get(claims.sid), deps.storage.users.get(claims.sub)]);
+    if (!consent || !user) return bearerError(reply, 401, 'invalid_token', 'The authorization was withdrawn.');
+    return reply.header('cache-control', 'no-store').send({ sub: user.id, ...profileClaims(user, scopes), ...(claims.org_id !== undefined && { org_id: claims.org_id }) });
+  };
+  app.get('/oauth2/userinfo', handler);
+  app.post('/oauth2/userinfo', handler);
+}

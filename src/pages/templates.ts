@@ -1,0 +1,71 @@
+import type { ConsentOption } from '../domain/user.ts';
+import { esc, layout } from './html.ts';
+
+/** Plain-language descriptions of the OIDC scopes; app scopes show as their slug. */
+const SCOPE_TEXT: Record<string, string> = {
+  openid: 'Sign you in with your account',
+  profile: 'See your name',
+  email: 'See your email address',
+  offline_access: 'Stay signed in (keep access when you are not using it)',
+};
+
+export interface ConsentView {
+  readonly interactionId: string;
+  readonly csrf: string;
+  readonly appName: string;
+  readonly redirectHost: string;
+  readonly scopes: readonly string[];
+  readonly organizationName: string | null;
+  readonly userEmail: string;
+  readonly consentOptions: readonly ConsentOption[];
+  /** Only consent options, because a first-party app skips the permission question. */
+  readonly optionsOnly: boolean;
+}
+
+export function consentPage(v: ConsentView): string {
+  const scopes = v.scopes.map((s) => `<li>${esc(SCOPE_TEXT[s] ?? s)}${SCOPE_TEXT[s] ? '' : ` <span class="muted">(${esc(s)})</span>`}</li>`).join('');
+  const options = v.consentOptions
+    .map(
+      (o, i) =>
+        `<label for="opt${i}">${esc(o.label)}</label><select id="opt${i}" name="claim:${esc(o.claim)}" required>${o.choices
+          .map((c) => `<option value="${esc(c.value)}">${esc(c.label)}</option>`)
+          .join('')}</select>`,
+    )
+    .join('');
+  const heading = v.optionsOnly ? `Continue to ${esc(v.appName)}` : `${esc(v.appName)} wants to access your account`;
+  const body = `<h1>${heading}</h1>
+<p class="muted">Signed in as ${esc(v.userEmail)}${v.organizationName ? ` · ${esc(v.organizationName)}` : ''}</p>
+${v.optionsOnly ? '' : `<p>It will be able to:</p><ul>${scopes}</ul>`}
+<p class="muted">You will be sent back to <strong>${esc(v.redirectHost)}</strong>.</p>
+<form method="post" action="/oauth2/authorize/consent">
+<input type="hidden" name="interaction" value="${esc(v.interactionId)}"><input type="hidden" name="csrf" value="${esc(v.csrf)}">
+${options}
+<div class="actions"><button class="secondary" type="submit" name="decision" value="deny">Cancel</button><button class="primary" type="submit" name="decision" value="allow">Allow</button></div>
+</form>`;
+  return layout(`Authorize ${v.appName}`, body);
+}
+
+export function organizationPage(v: { interactionId: string; csrf: string; appName: string; organizations: readonly { id: string; name: string }[] }): string {
+  const choices = v.organizations.map((o) => `<option value="${esc(o.id)}">${esc(o.name)}</option>`).join('');
+  return layout(
+    'Choose an organization',
+    `<h1>Choose an organization</h1><p>Which organization should ${esc(v.appName)} act for?</p>
+<form method="post" action="/oauth2/authorize/organization">
+<input type="hidden" name="interaction" value="${esc(v.interactionId)}"><input type="hidden" name="csrf" value="${esc(v.csrf)}">
+<label for="org">Organization</label><select id="org" name="organization_id" required>${choices}</select>
+<div class="actions"><button class="primary" type="submit">Continue</button></div></form>`,
+  );
+}
+
+export function devLoginPage(v: { externalAuthId: string; appName: string }): string {
+  return layout(
+    'Development login',
+    `<h1>Development login</h1><p>Sign in to continue to <strong>${esc(v.appName)}</strong>.</p>
+<p class="muted">This page stands in for your company's login (set PORTICO_LOGIN_URL). It trusts whatever you type and is disabled in production.</p>
+<form method="post" action="/dev/login"><input type="hidden" name="external_auth_id" value="${esc(v.externalAuthId)}">
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" required autofocus>
+<label for="first_name">First name (optional)</label><input id="first_name" name="first_name" autocomplete="given-name">
+<label for="last_name">Last name (optional)</label><input id="last_name" name="last_name" autocomplete="family-name">
+<div class="actions"><button class="primary" type="submit">Sign in</button></div></form>`,
+  );
+}
