@@ -43,9 +43,12 @@ export class UnprocessableError extends Error {
 export class BadRequestError extends Error {
   readonly kind = 'bad_request' as const;
   readonly code: string;
-  constructor(code: string, message: string) {
+  /** The HTTP reason phrase as an `error` member, where the API documents one. */
+  readonly error: string | undefined;
+  constructor(code: string, message: string, options: { error?: string } = {}) {
     super(message);
     this.code = code;
+    this.error = options.error;
   }
 }
 

@@ -105,7 +105,8 @@ function readConsentOptions(r: BodyReader): ConsentOption[] {
       return;
     }
     const claim = o.claim as string;
-    if (RESERVED_CLAIMS.has(claim)) throw new BadRequestError('reserved_claim', `Claim "${claim}" is reserved and cannot be used.`);
+    // The documented body: {error: "Bad Request", message: 'Claim "sub" is reserved and cannot be used.'}.
+    if (RESERVED_CLAIMS.has(claim)) throw new BadRequestError('reserved_claim', `Claim "${claim}" is reserved and cannot be used.`, { error: 'Bad Request' });
     if (claims.has(claim)) {
       r.fail(`${field}.claim`, 'user_consent_option_claim_duplicate');
       return;

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 /** Body of every management error: `{message, code?, errors?}` (reference §0). */
 export interface ManagementErrorBody {
   message: string;
+  error?: string;
   code?: string;
   errors?: readonly { field: string; code: string }[];
 }
@@ -29,7 +30,7 @@ const FASTIFY_CODES: Record<string, string> = {
  * whose detail goes only to the log.
  */
 export function mapManagementError(err: unknown): Mapped {
-  const e = err as { kind?: string; message: string; code?: string; errors?: readonly { field: string; code: string }[] };
+  const e = err as { kind?: string; message: string; code?: string; error?: string; errors?: readonly { field: string; code: string }[] };
   switch (e.kind) {
     case 'not_found':
       return { status: 404, body: { message: e.message } };
@@ -38,7 +39,7 @@ export function mapManagementError(err: unknown): Mapped {
     case 'unprocessable':
       return { status: 422, body: { message: e.message, ...(e.code !== undefined && { code: e.code }) } };
     case 'bad_request':
-      return { status: 400, body: { message: e.message, ...(e.code !== undefined && { code: e.code }) } };
+      return { status: 400, body: { ...(e.error !== undefined && { error: e.error }), message: e.message, ...(e.code !== undefined && { code: e.code }) } };
     case 'conflict':
       return { status: 409, body: { message: e.message, ...(e.code !== undefined && { code: e.code }) } };
     case 'storage_unavailable':

@@ -42,6 +42,7 @@ export function userRoutes(app: FastifyInstance, deps: ManagementDeps): void {
 
   app.delete<{ Params: { id: string } }>('/user_management/organization_memberships/:id', async function UserlandUserOrganizationMembershipsController_delete(req, reply) {
     await service.deleteMembership(deps, auditContext(req), req.params.id);
-    return reply.code(204).send();
+    // The OpenAPI document answers this delete with 200 and no body (not 204).
+    return reply.code(200).send();
   });
 }
