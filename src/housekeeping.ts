@@ -7,13 +7,19 @@ const EVERY_MS = 10 * 60 * 1000;
 /**
  * Deletes rows that can no longer matter: revocations of tokens that have
  * expired anyway, idempotency keys past their 24 hours, stale failure
- * windows. Safe to run on every node at once (plain conditional deletes).
+ * windows, expired interactions, codes, refresh tokens and sessions. Safe to run on every node at once (plain conditional deletes).
  */
 export async function housekeep(storage: Storage, clock: Clock): Promise<void> {
   const now = clock.now();
   await storage.revocations.purge(now);
   await storage.idempotency.purge(new Date(now.getTime() - IDEMPOTENCY_TTL_MS));
   await storage.authFailures.purge(new Date(now.getTime() - 60 * 60 * 1000));
+  // Kept an hour past expiry so a late reuse is still recognised as reuse, not as unknown.
+  const hourAgo = new Date(now.getTime() - 60 * 60 * 1000);
+  await storage.interactions.purge(hourAgo);
+  await storage.codes.purge(hourAgo);
+  await storage.refreshTokens.purge(hourAgo);
+  await storage.sessions.purge(now);
 }
 
 /** Runs housekeeping every ten minutes in the background; failures wait for the next round. */

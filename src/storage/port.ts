@@ -288,6 +288,7 @@ export interface SessionRepository {
   /** The user of a live session. */
   find(digest: string, now: Date): Promise<string | null>;
   delete(digest: string): Promise<void>;
+  purge(now: Date): Promise<number>;
 }
 
 export interface ConsentKey {

@@ -62,6 +62,9 @@ export async function startAuthorization(deps: OAuthDeps, request: FastifyReques
     setCookie(reply, deps.config.issuer, BINDING_COOKIE, binding, INTERACTION_TTL_MS / 1000, '/oauth2/authorize');
     return advance(deps, (await deps.storage.interactions.get(id))!, app);
   }
+  if (deps.config.loginUrl === null && deps.config.production) {
+    throw new PageFailure(503, 'Sign-in is not configured', 'This server has no login page (PORTICO_LOGIN_URL) and the development login is off in production.');
+  }
   const login = new URL(deps.config.loginUrl ?? `${deps.config.issuer}/dev/login`);
   login.searchParams.set('external_auth_id', id);
   return login.toString();

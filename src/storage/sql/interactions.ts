@@ -118,4 +118,9 @@ export class SqlSessions implements SessionRepository {
   async delete(digest: string): Promise<void> {
     await this.#db.deleteFrom('user_sessions').where('digest', '=', digest).execute();
   }
+
+  async purge(now: Date): Promise<number> {
+    const r = await this.#db.deleteFrom('user_sessions').where('expires_at', '<', toIso(now)).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
 }
