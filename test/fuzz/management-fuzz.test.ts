@@ -65,6 +65,16 @@ const ENDPOINTS: readonly Endpoint[] = [
   ep('GET', '/connect/applications/:id/client_secrets', 'app'),
   ep('POST', '/connect/applications/:id/client_secrets', 'app'),
   ep('DELETE', '/connect/client_secrets/:id', 'secret'),
+  // Issue #3 and #4 routes (path IDs are fuzzed; the org kind only decides which real ID sometimes appears).
+  ep('GET', '/events', null),
+  ep('POST', '/authkit/oauth2/complete', null),
+  ep('GET', '/user_management/users/:id', 'org'),
+  ep('GET', '/user_management/users/:id/authorized_applications', 'org'),
+  ep('DELETE', '/user_management/users/:id/authorized_applications/:id', 'app'),
+  ep('GET', '/user_management/organization_memberships', null),
+  ep('POST', '/user_management/organization_memberships', null),
+  ep('GET', '/user_management/organization_memberships/:id', 'org'),
+  ep('DELETE', '/user_management/organization_memberships/:id', 'org'),
   ep('GET', '/health', null, false),
   ep('GET', '/health/ready', null, false),
 ];
