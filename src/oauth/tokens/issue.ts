@@ -60,14 +60,17 @@ export function issueIdToken(deps: OAuthDeps, app: Application, grant: Grant, sc
   });
 }
 
-/** OIDC Core §5.4: `profile` -> names, `email` -> email and email_verified. */
+/**
+ * OIDC Core §5.4: `profile` -> names, `email` -> email and email_verified.
+ * Claims without a value are left out, not sent as null (§5.3.2).
+ */
 export function profileClaims(user: User, scopes: readonly string[]): Record<string, unknown> {
   const claims: Record<string, unknown> = {};
   if (scopes.includes('profile')) {
     const name = [user.firstName, user.lastName].filter((p) => p !== null && p !== '').join(' ');
-    claims.name = name === '' ? null : name;
-    claims.given_name = user.firstName;
-    claims.family_name = user.lastName;
+    if (name !== '') claims.name = name;
+    if (user.firstName) claims.given_name = user.firstName;
+    if (user.lastName) claims.family_name = user.lastName;
   }
   if (scopes.includes('email')) {
     claims.email = user.email;
