@@ -10,6 +10,7 @@ import { managementErrorHandler } from './management/errors.ts';
 import { managementPlugin } from './management/plugin.ts';
 import type { KeyStore } from './oauth/keys/key-store.ts';
 import { oauthPlugin } from './oauth/plugin.ts';
+import { FailureLog } from './oauth/throttle.ts';
 import { devLoginPlugin } from './pages/dev-login.ts';
 import type { Storage } from './storage/port.ts';
 
@@ -70,6 +71,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   healthRoutes(app, deps.storage);
   metricsRoutes(app, deps.metrics, deps.collectMetrics ?? (async () => deps.metrics.snapshot()));
+  const failures = new FailureLog(deps.storage, deps.clock, deps.ids, (err) => app.log.warn({ err }, 'could not record failed client authentications'));
+  // Written before the storage closes (main.ts closes the app first).
+  app.addHook('onClose', async () => failures.flush());
   await app.register(oauthPlugin, {
     config: deps.config,
     storage: deps.storage,
@@ -78,6 +82,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ids: deps.ids,
     keys: deps.keys,
     metrics: deps.metrics,
+    failures,
     environmentClientId: deps.environmentClientId,
   });
   const managementDeps = {

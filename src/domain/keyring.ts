@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /**
  * What each derived key is for. Keys are separated by purpose (HKDF info) so a
@@ -13,6 +13,8 @@ export type KeyPurpose = 'client-secret' | 'api-key' | 'idempotency' | 'signing-
  */
 export class Keyring {
   readonly #keys = new Map<KeyPurpose, Buffer>();
+  /** HMAC keys as KeyObjects: createHmac with a Buffer key re-validates it on every call (measurably slower on the token path). */
+  readonly #hmacKeys = new Map<KeyPurpose, KeyObject>();
   readonly #master: Buffer;
 
   constructor(master: Buffer) {
@@ -31,7 +33,12 @@ export class Keyring {
 
   /** HMAC-SHA-256 of `value` under the key for `purpose`. */
   digest(purpose: KeyPurpose, value: string | Buffer): Buffer {
-    return createHmac('sha256', this.#key(purpose)).update(value).digest();
+    let key = this.#hmacKeys.get(purpose);
+    if (!key) {
+      key = createSecretKey(this.#key(purpose));
+      this.#hmacKeys.set(purpose, key);
+    }
+    return createHmac('sha256', key).update(value).digest();
   }
 
   /** AES-256-GCM under the purpose key; output is iv(12) | tag(16) | ciphertext. */

@@ -5,7 +5,7 @@ import { digestsEqual } from '../domain/keyring.ts';
 import type { OAuthDeps } from './deps.ts';
 import { invalidClient, OAuthError } from './errors.ts';
 import type { Form } from './form.ts';
-import { assertNotThrottled, recordAuthFailure } from './throttle.ts';
+import { throttledFailure } from './throttle.ts';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
@@ -56,6 +56,14 @@ function presentedCredentials(request: FastifyRequest, form: Form): Presented {
   return { clientId: bodyId, secret: bodySecret ?? null, method: bodySecret === undefined ? 'none' : 'client_secret_post' };
 }
 
+/** A failed authentication: 401 invalid_client, or 429 once this client or address failed too often. */
+async function failure(deps: OAuthDeps, request: FastifyRequest, clientId: string, reason: string, basic: boolean): Promise<OAuthError> {
+  const throttled = await throttledFailure(deps, clientId, request.ip);
+  if (throttled) return throttled;
+  deps.failures.record(clientId, request.ip, reason, request.id);
+  return invalidClient(basic);
+}
+
 /**
  * Authenticates the calling client. The presented secret is digested once and
  * compared (constant time) with each stored digest, so a wrong secret costs
@@ -70,15 +78,13 @@ export async function authenticateClient(deps: OAuthDeps, request: FastifyReques
   if (clientId.length === 0 || clientId.length > CLIENT_ID_MAX || /[\u0000-\u001f\u007f]/.test(clientId) || (secret !== null && secret.length > MAX_PRESENTED_SECRET_LENGTH)) {
     throw invalidClient(basic);
   }
-  await assertNotThrottled(deps, clientId, request.ip);
   const credentials = await deps.storage.secrets.findCredentials(clientId);
 
   if (secret === null) {
     // `none`: only public OAuth apps (uses_pkce), which then must prove PKCE at the code exchange.
     const app = credentials?.application;
     if (options.allowPublic && app && app.type === 'oauth' && app.usesPkce) return { application: app, method: 'none' };
-    await recordAuthFailure(deps, clientId, request.ip, request.id, 'no_credentials');
-    throw invalidClient(basic);
+    throw await failure(deps, request, clientId, 'no_credentials', basic);
   }
   const digest = deps.keyring.digest('client-secret', secret);
   let matched: { id: string; lastUsedAt: Date | null } | null = null;
@@ -86,8 +92,7 @@ export async function authenticateClient(deps: OAuthDeps, request: FastifyReques
     if (digestsEqual(digest, s.digest)) matched = s;
   }
   if (!credentials || !matched) {
-    await recordAuthFailure(deps, clientId, request.ip, request.id, credentials ? 'wrong_secret' : 'unknown_client');
-    throw invalidClient(basic);
+    throw await failure(deps, request, clientId, credentials ? 'wrong_secret' : 'unknown_client', basic);
   }
   await stampLastUsed(deps, matched, request);
   return { application: credentials.application, method: presented.method };

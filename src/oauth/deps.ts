@@ -5,6 +5,7 @@ import type { Keyring } from '../domain/keyring.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Storage } from '../storage/port.ts';
 import type { KeyStore } from './keys/key-store.ts';
+import type { FailureLog } from './throttle.ts';
 
 /** What the authorization server needs; built once in app.ts. */
 export interface OAuthDeps {
@@ -15,6 +16,7 @@ export interface OAuthDeps {
   readonly ids: IdGenerator;
   readonly keys: KeyStore;
   readonly metrics: Metrics;
+  readonly failures: FailureLog;
   /** `aud` of tokens requested without a resource: the environment's client ID. */
   readonly environmentClientId: string;
 }

@@ -1,42 +1,112 @@
-import { ID_PREFIX } from '../domain/ids.ts';
+import { ID_PREFIX, type IdGenerator } from '../domain/ids.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Storage } from '../storage/port.ts';
 import type { OAuthDeps } from './deps.ts';
 import { OAuthError } from './errors.ts';
 
 /** Failure windows are one minute long. */
 const WINDOW_MS = 60_000;
+/** Failures are written in batches at most this often (one transaction per batch). */
+const FLUSH_MS = 100;
 
 function keysFor(clientId: string | null, ip: string): string[] {
   return clientId === null ? [`ip:${ip}`] : [`client:${clientId}`, `ip:${ip}`];
 }
 
+interface PendingEvent {
+  readonly clientId: string | null;
+  readonly ip: string;
+  readonly reason: string;
+  readonly requestId: string;
+  count: number;
+}
+
 /**
- * Refuses (429 + Retry-After) a client authentication when this client_id or
- * this source address failed too often in the current window. Counted in the
- * database so that every node sees the same windows (DESIGN.md §5); other
- * clients and addresses are untouched.
+ * Failed client authentications: counted per `client_id` and per source
+ * address in one-minute windows kept in the database, so every node sees
+ * them (DESIGN.md §5). Writes are batched: each process flushes its failures
+ * at most every 100 ms in one transaction (counter upserts plus one audit
+ * event per client/address/reason with a count), so a flood of wrong secrets
+ * costs a few writes per second instead of three synchronous writes each.
  */
-export async function assertNotThrottled(deps: OAuthDeps, clientId: string | null, ip: string): Promise<void> {
-  const now = deps.clock.now().getTime();
-  const windows = await deps.storage.authFailures.windows(keysFor(clientId, ip), new Date(now - WINDOW_MS));
-  for (const w of windows) {
-    const limit = w.key.startsWith('ip:') ? deps.config.authFailureLimit * 5 : deps.config.authFailureLimit;
-    if (w.count >= limit) {
-      const retryAfter = Math.max(1, Math.ceil((w.windowStart.getTime() + WINDOW_MS - now) / 1000));
-      throw new OAuthError('slow_down', 'Too many failed client authentications. Retry later.', 429, { 'retry-after': String(retryAfter) });
+export class FailureLog {
+  readonly #storage: Storage;
+  readonly #clock: Clock;
+  readonly #ids: IdGenerator;
+  readonly #onError: (err: unknown) => void;
+  #counts = new Map<string, number>();
+  #events = new Map<string, PendingEvent>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(storage: Storage, clock: Clock, ids: IdGenerator, onError: (err: unknown) => void) {
+    this.#storage = storage;
+    this.#clock = clock;
+    this.#ids = ids;
+    this.#onError = onError;
+  }
+
+  record(clientId: string | null, ip: string, reason: string, requestId: string): void {
+    for (const key of keysFor(clientId, ip)) this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+    const eventKey = `${clientId}\u0000${ip}\u0000${reason}`;
+    const event = this.#events.get(eventKey);
+    if (event) event.count++;
+    else this.#events.set(eventKey, { clientId, ip, reason, requestId, count: 1 });
+    this.#timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+
+  /** Failures of `key` recorded here but not yet written. */
+  pending(key: string): number {
+    return this.#counts.get(key) ?? 0;
+  }
+
+  async flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const counts = this.#counts;
+    const events = [...this.#events.values()];
+    if (counts.size === 0) return;
+    this.#counts = new Map();
+    this.#events = new Map();
+    const at = this.#clock.now();
+    try {
+      await this.#storage.transaction(async (tx) => {
+        await tx.authFailures.record([...counts].map(([key, count]) => ({ key, count })), at, new Date(at.getTime() - WINDOW_MS));
+        for (const e of events) {
+          await tx.audit.record({
+            id: this.#ids(ID_PREFIX.auditEvent),
+            event: 'oauth.client_authentication_failed',
+            organizationId: null,
+            data: { client_id: e.clientId, reason: e.reason, count: e.count },
+            context: { actor_type: 'client', actor_id: e.clientId, ip: e.ip, request_id: e.requestId },
+            createdAt: at,
+          });
+        }
+      });
+    } catch (err) {
+      // Counters are advisory: a lost batch only means a few uncounted failures.
+      this.#onError(err);
     }
   }
 }
 
-/** Counts a failed client authentication and writes its audit event. */
-export async function recordAuthFailure(deps: OAuthDeps, clientId: string | null, ip: string, requestId: string, reason: string): Promise<void> {
-  const at = deps.clock.now();
-  await deps.storage.authFailures.record(keysFor(clientId, ip), at, new Date(at.getTime() - WINDOW_MS));
-  await deps.storage.audit.record({
-    id: deps.ids(ID_PREFIX.auditEvent),
-    event: 'oauth.client_authentication_failed',
-    organizationId: null,
-    data: { client_id: clientId, reason },
-    context: { actor_type: 'client', actor_id: clientId, ip, request_id: requestId },
-    createdAt: at,
-  });
+/**
+ * Past the limit (per `client_id`, and five times that per address) a failed
+ * authentication answers 429 with Retry-After instead of 401, and is no longer
+ * recorded. Correct credentials are never refused: an attacker who knows a
+ * client_id (it is not secret) cannot lock the real client out.
+ */
+export async function throttledFailure(deps: OAuthDeps, clientId: string | null, ip: string): Promise<OAuthError | null> {
+  const now = deps.clock.now().getTime();
+  const keys = keysFor(clientId, ip);
+  const windows = new Map((await deps.storage.authFailures.windows(keys, new Date(now - WINDOW_MS))).map((w) => [w.key, w]));
+  for (const key of keys) {
+    const limit = key.startsWith('ip:') ? deps.config.authFailureLimit * 5 : deps.config.authFailureLimit;
+    const stored = windows.get(key);
+    if ((stored?.count ?? 0) + deps.failures.pending(key) >= limit) {
+      const start = stored?.windowStart.getTime() ?? now;
+      const retryAfter = Math.max(1, Math.ceil((start + WINDOW_MS - now) / 1000));
+      return new OAuthError('slow_down', 'Too many failed client authentications. Retry later.', 429, { 'retry-after': String(retryAfter) });
+    }
+  }
+  return null;
 }

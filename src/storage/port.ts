@@ -202,8 +202,8 @@ export interface FailureWindow {
 export interface AuthFailureRepository {
   /** Windows of these keys that started after `since`. */
   windows(keys: readonly string[], since: Date): Promise<FailureWindow[]>;
-  /** Counts one failure for each key, opening a new window when the old one started before `since`. */
-  record(keys: readonly string[], at: Date, since: Date): Promise<void>;
+  /** Adds failures per key, opening a new window when the old one started before `since`. */
+  record(entries: readonly { readonly key: string; readonly count: number }[], at: Date, since: Date): Promise<void>;
   /** Drops windows that started before `before`. */
   purge(before: Date): Promise<number>;
 }

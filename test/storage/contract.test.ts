@@ -281,11 +281,13 @@ for (const dialect of DIALECTS) {
 
       it('failure windows count up atomically and restart when stale', async () => {
         const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
-        await Promise.all(Array.from({ length: 10 }, () => storage.authFailures.record(['client:c1', 'ip:1.2.3.4'], t(0), t(-60))));
+        const one = [{ key: 'client:c1', count: 1 }, { key: 'ip:1.2.3.4', count: 1 }];
+        await Promise.all(Array.from({ length: 8 }, () => storage.authFailures.record(one, t(0), t(-60))));
+        await storage.authFailures.record([{ key: 'client:c1', count: 2 }, { key: 'ip:1.2.3.4', count: 2 }], t(0), t(-60));
         const w = await storage.authFailures.windows(['client:c1', 'ip:1.2.3.4', 'client:none'], t(-60));
         assert.deepEqual(w.map((x) => [x.key, x.count]).sort(), [['client:c1', 10], ['ip:1.2.3.4', 10]]);
         // 61 s later the window is stale: it restarts at 1.
-        await storage.authFailures.record(['client:c1'], t(61), t(1));
+        await storage.authFailures.record([{ key: 'client:c1', count: 1 }], t(61), t(1));
         const again = await storage.authFailures.windows(['client:c1'], t(1));
         assert.deepEqual(again.map((x) => x.count), [1]);
         assert.equal(await storage.authFailures.purge(t(30)), 1); // the ip:1.2.3.4 window from t(0)

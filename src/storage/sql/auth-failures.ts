@@ -31,17 +31,17 @@ export class SqlAuthFailures implements AuthFailureRepository {
     return rows.map((r) => ({ key: r.key, count: Number(r.count), windowStart: fromIso(r.window_start) }));
   }
 
-  async record(keys: readonly string[], at: Date, since: Date): Promise<void> {
+  async record(entries: readonly { readonly key: string; readonly count: number }[], at: Date, since: Date): Promise<void> {
     const now = toIso(at);
     const cutoff = toIso(since);
-    for (const key of keys.filter((k) => !unstorable(k))) {
-      // One atomic upsert per key: a stale window restarts at 1, a live one counts up.
+    for (const { key, count } of entries.filter((e) => !unstorable(e.key))) {
+      // One atomic upsert per key: a stale window restarts at `count`, a live one counts up.
       await this.#db
         .insertInto('auth_failures')
-        .values({ key, window_start: now, count: 1 })
+        .values({ key, window_start: now, count })
         .onConflict((oc) =>
           oc.column('key').doUpdateSet({
-            count: sql<number>`case when auth_failures.window_start <= ${cutoff} then 1 else auth_failures.count + 1 end`,
+            count: sql<number>`case when auth_failures.window_start <= ${cutoff} then ${count} else auth_failures.count + ${count} end`,
             window_start: sql<string>`case when auth_failures.window_start <= ${cutoff} then ${now} else auth_failures.window_start end`,
           }),
         )
