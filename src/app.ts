@@ -94,6 +94,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     issuer: deps.config.issuer,
   };
   await app.register(managementPlugin, managementDeps);
-  await app.register(devLoginPlugin, { ...managementDeps, production: deps.config.production });
+  // The development login exists only where nothing else logs users in: with PORTICO_LOGIN_URL set it
+  // would let anyone bypass the company's login (and the API key of the complete call).
+  if (deps.config.loginUrl === null) await app.register(devLoginPlugin, { ...managementDeps, production: deps.config.production });
   return app;
 }

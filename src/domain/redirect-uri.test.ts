@@ -27,6 +27,10 @@ it('matches exactly, except the port of loopback IP URIs', () => {
   assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://127.0.0.1:53121/cb'), true);
   assert.equal(redirectUriMatches('http://127.0.0.1:8000/cb', 'http://127.0.0.1:9000/cb'), true);
   assert.equal(redirectUriMatches('http://[::1]/cb', 'http://[::1]:4000/cb'), true);
+  assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://127.0.0.1:80/cb'), true);
+  assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://127.0.0.1:99999/cb'), false);
+  assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://127.0.0.1:8080/cb?x=1'), false);
+  assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://127.0.0.1.evil/cb'), false);
   assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://127.0.0.1:53121/other'), false);
   // localhost matches only as registered (OAuth 2.1 §8.4.2: NOT RECOMMENDED, no port leniency).
   assert.equal(redirectUriMatches('http://localhost/cb', 'http://localhost:4000/cb'), false);

@@ -36,26 +36,17 @@ export function redirectUriProblem(uri: string): string | null {
   return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? null : 'invalid';
 }
 
-/** True for http URIs on a loopback IP literal, where any port must match (RFC 8252 §7.3). */
-export function isLoopbackIpUri(url: URL): boolean {
-  return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]');
-}
+const LOOPBACK_IP_URI = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?([/?].*)?$/;
 
 /**
  * Exact string matching (RFC 9700 §4.1.3), except that the port of a
- * loopback IP redirect URI is ignored (OAuth 2.1 §8.4.2).
+ * loopback IP redirect URI is ignored (OAuth 2.1 §8.4.2): everything but the
+ * port must still be identical, character for character.
  */
 export function redirectUriMatches(registered: string, requested: string): boolean {
   if (registered === requested) return true;
-  let reg: URL;
-  let req: URL;
-  try {
-    reg = new URL(registered);
-    req = new URL(requested);
-  } catch {
-    return false;
-  }
-  if (!isLoopbackIpUri(reg) || !isLoopbackIpUri(req)) return false;
-  const stripPort = (u: string, url: URL) => u.replace(`${url.protocol}//${url.host}`, `${url.protocol}//${url.hostname}`);
-  return stripPort(registered, reg) === stripPort(requested, req);
+  const reg = LOOPBACK_IP_URI.exec(registered);
+  const req = LOOPBACK_IP_URI.exec(requested);
+  if (!reg || !req || (req[2] !== undefined && Number(req[2]) > 65535)) return false;
+  return reg[1] === req[1] && (reg[3] ?? '') === (req[3] ?? '');
 }

@@ -4,7 +4,8 @@
  * Returns the canonical form, or null when the value is not a resource URI.
  */
 export function canonicalResource(value: string): string | null {
-  if (value.length === 0 || value.length > 2048 || value.includes('#')) return null;
+  // Visible ASCII only: the URL parser would silently strip surrounding spaces and control characters.
+  if (value.length === 0 || value.length > 2048 || value.includes('#') || !/^[\x21-\x7e]+$/.test(value)) return null;
   let url: URL;
   try {
     url = new URL(value);

@@ -42,6 +42,9 @@ export function mapManagementError(err: unknown): Mapped {
       return { status: 400, body: { ...(e.error !== undefined && { error: e.error }), message: e.message, ...(e.code !== undefined && { code: e.code }) } };
     case 'conflict':
       return { status: 409, body: { message: e.message, ...(e.code !== undefined && { code: e.code }) } };
+    case 'unique_violation':
+      // Two requests raced to create the same thing; the loser may simply retry.
+      return { status: 409, body: { message: 'A concurrent request changed this object; retry.', code: 'conflict' } };
     case 'storage_unavailable':
       return { status: 503, body: { message: 'The service is temporarily unavailable. Retry shortly.', code: 'service_unavailable' }, retryAfter: 1 };
   }

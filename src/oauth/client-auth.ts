@@ -56,8 +56,12 @@ function presentedCredentials(request: FastifyRequest, form: Form): Presented {
   return { clientId: bodyId, secret: bodySecret ?? null, method: bodySecret === undefined ? 'none' : 'client_secret_post' };
 }
 
-/** A failed authentication: 401 invalid_client, or 429 once this client or address failed too often. */
-async function failure(deps: OAuthDeps, request: FastifyRequest, clientId: string, reason: string, basic: boolean): Promise<OAuthError> {
+/**
+ * A failed authentication: 401 invalid_client, or 429 once this client or
+ * address failed too often. Unknown client IDs count against the address only
+ * (made-up IDs must not create rows without bound).
+ */
+async function failure(deps: OAuthDeps, request: FastifyRequest, clientId: string | null, reason: string, basic: boolean): Promise<OAuthError> {
   const throttled = await throttledFailure(deps, clientId, request.ip);
   if (throttled) return throttled;
   deps.failures.record(clientId, request.ip, reason, request.id);
@@ -84,7 +88,7 @@ export async function authenticateClient(deps: OAuthDeps, request: FastifyReques
     // `none`: only public OAuth apps (uses_pkce), which then must prove PKCE at the code exchange.
     const app = credentials?.application;
     if (options.allowPublic && app && app.type === 'oauth' && app.usesPkce) return { application: app, method: 'none' };
-    throw await failure(deps, request, clientId, 'no_credentials', basic);
+    throw await failure(deps, request, credentials ? clientId : null, 'no_credentials', basic);
   }
   const digest = deps.keyring.digest('client-secret', secret);
   let matched: { id: string; lastUsedAt: Date | null } | null = null;
@@ -92,7 +96,7 @@ export async function authenticateClient(deps: OAuthDeps, request: FastifyReques
     if (digestsEqual(digest, s.digest)) matched = s;
   }
   if (!credentials || !matched) {
-    throw await failure(deps, request, clientId, credentials ? 'wrong_secret' : 'unknown_client', basic);
+    throw await failure(deps, request, credentials ? clientId : null, credentials ? 'wrong_secret' : 'unknown_client', basic);
   }
   await stampLastUsed(deps, matched, request);
   return { application: credentials.application, method: presented.method };

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Application } from '../domain/application.ts';
 import { authenticateClient } from './client-auth.ts';
 import type { OAuthDeps } from './deps.ts';
 import { OAuthError } from './errors.ts';
@@ -8,16 +9,23 @@ import { verifyJwt, type AccessTokenClaims } from './tokens/jwt.ts';
 const INACTIVE = { active: false } as const;
 
 /**
- * An access token that is ours, unexpired, unrevoked, issued to `clientId`,
- * and whose application still exists; null otherwise.
+ * An access token that is ours, unexpired and unrevoked, whose application
+ * (and, for a user token, consent) still exists, and that `caller` may see:
+ * its own tokens, and for first-party apps (the company's own resource
+ * servers) user tokens of every client. Null otherwise.
  */
-export async function liveAccessToken(deps: OAuthDeps, token: string, clientId: string): Promise<AccessTokenClaims | null> {
+export async function liveAccessToken(deps: OAuthDeps, token: string, caller: Application): Promise<AccessTokenClaims | null> {
   const claims = await verifyJwt(token, deps.keys, deps.config.issuer, deps.clock.now());
-  if (!claims || claims.client_id !== clientId) return null;
-  if (await deps.storage.revocations.isRevoked(claims.jti)) return null;
-  // A deleted application's tokens die with it.
-  if (!(await deps.storage.applications.find(claims.client_id))) return null;
-  return claims;
+  if (!claims) return null;
+  const own = claims.client_id === caller.clientId;
+  if (!own && !(caller.type === 'oauth' && caller.isFirstParty && claims.sid !== undefined)) return null;
+  const [revoked, app, consent] = await Promise.all([
+    deps.storage.revocations.isRevoked(claims.jti),
+    // A deleted application's tokens die with it; so do a withdrawn consent's.
+    own ? caller : deps.storage.applications.find(claims.client_id),
+    claims.sid === undefined ? true : deps.storage.consents.get(claims.sid),
+  ]);
+  return !revoked && app && consent ? claims : null;
 }
 
 /** RFC 7662 answer for one of the caller's live refresh tokens; null otherwise. */
@@ -55,7 +63,7 @@ export function introspectionEndpoint(app: FastifyInstance, deps: OAuthDeps): vo
     reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' });
     // Refresh tokens are opaque (no dots); access tokens are JWTs.
     if (!token.includes('.')) return (await liveRefreshToken(deps, token, client.application.clientId)) ?? INACTIVE;
-    const claims = await liveAccessToken(deps, token, client.application.clientId);
+    const claims = await liveAccessToken(deps, token, client.application);
     if (!claims) return INACTIVE;
     return {
       active: true,

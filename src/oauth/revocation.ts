@@ -3,7 +3,7 @@ import { authenticateClient } from './client-auth.ts';
 import type { OAuthDeps } from './deps.ts';
 import { OAuthError } from './errors.ts';
 import { formOf } from './form.ts';
-import { revokeFamily } from './grants/refresh-token.ts';
+import { revokeFamily } from './tokens/revoke.ts';
 import { liveAccessToken } from './introspection.ts';
 
 /**
@@ -21,8 +21,9 @@ export function revocationEndpoint(app: FastifyInstance, deps: OAuthDeps): void 
     if (token === undefined) throw new OAuthError('invalid_request', 'token is required.');
     const clientId = client.application.clientId;
     if (token.includes('.')) {
-      const claims = await liveAccessToken(deps, token, clientId);
-      if (claims) await deps.storage.revocations.revoke(claims.jti, claims.client_id, new Date(claims.exp * 1000));
+      const claims = await liveAccessToken(deps, token, client.application);
+      // Only the token's own client may revoke it (introspection may reach further).
+      if (claims && claims.client_id === clientId) await deps.storage.revocations.revoke(claims.jti, claims.client_id, new Date(claims.exp * 1000));
     } else if (token.length <= 200) {
       // A refresh token: it, the tokens it was rotated into, and their access tokens. The consent stays.
       const rt = await deps.storage.refreshTokens.find(deps.keyring.digest('token', token).toString('hex'));

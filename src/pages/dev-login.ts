@@ -3,6 +3,7 @@ import { SYSTEM_CONTEXT } from '../domain/audit.ts';
 import { completeExternalAuth } from '../management/external-auth/service.ts';
 import type { ManagementDeps } from '../management/deps.ts';
 import { Form, registerFormParser } from '../oauth/form.ts';
+import { pageErrorHandler } from '../oauth/authorize/routes.ts';
 import { errorPage, sendPage } from './html.ts';
 import { devLoginPage } from './templates.ts';
 
@@ -20,16 +21,16 @@ export async function devLoginPlugin(app: FastifyInstance, deps: DevLoginDeps): 
   registerFormParser(app);
   const refuse = (reply: FastifyReply) => sendPage(reply, 404, errorPage('Not available', 'The development login is disabled in production. Configure PORTICO_LOGIN_URL.'));
   app.setErrorHandler((err, request, reply) => {
-    const e = err as { kind?: string; message?: string };
+    const e = err as { kind?: string; message?: string; statusCode?: number };
     if (e.kind === 'not_found' || e.kind === 'bad_request' || e.kind === 'validation') {
       return sendPage(reply, 400, errorPage('Cannot sign in', e.kind === 'validation' ? 'Enter a valid email address.' : (e.message ?? 'Start again from the application.')));
     }
-    request.log.error({ err }, 'development login failed');
-    return sendPage(reply, 500, errorPage('Something went wrong', 'Please try again.'));
+    return pageErrorHandler(err, request, reply);
   });
 
   app.get<{ Querystring: Record<string, unknown> }>('/dev/login', async (request, reply) => {
     if (deps.production) return refuse(reply);
+    reply.header('cache-control', 'no-store');
     const id = request.query.external_auth_id;
     const interaction = typeof id === 'string' && id.length <= 100 ? await deps.storage.interactions.get(id) : null;
     if (!interaction || interaction.completedAt !== null || interaction.expiresAt <= deps.clock.now()) {

@@ -1,13 +1,13 @@
 import type { ConsentOption } from '../domain/user.ts';
 import { esc, layout } from './html.ts';
 
-/** Plain-language descriptions of the OIDC scopes; app scopes show as their slug. */
-const SCOPE_TEXT: Record<string, string> = {
-  openid: 'Sign you in with your account',
-  profile: 'See your name',
-  email: 'See your email address',
-  offline_access: 'Stay signed in (keep access when you are not using it)',
-};
+/** Plain-language descriptions of the OIDC scopes; app scopes show as their slug. A Map: a scope may be called "constructor". */
+const SCOPE_TEXT = new Map([
+  ['openid', 'Sign you in with your account'],
+  ['profile', 'See your name'],
+  ['email', 'See your email address'],
+  ['offline_access', 'Stay signed in (keep access when you are not using it)'],
+]);
 
 export interface ConsentView {
   readonly interactionId: string;
@@ -23,7 +23,12 @@ export interface ConsentView {
 }
 
 export function consentPage(v: ConsentView): string {
-  const scopes = v.scopes.map((s) => `<li>${esc(SCOPE_TEXT[s] ?? s)}${SCOPE_TEXT[s] ? '' : ` <span class="muted">(${esc(s)})</span>`}</li>`).join('');
+  const scopes = v.scopes
+    .map((s) => {
+      const text = SCOPE_TEXT.get(s);
+      return `<li>${esc(text ?? s)}${text === undefined ? ` <span class="muted">(${esc(s)})</span>` : ''}</li>`;
+    })
+    .join('');
   const options = v.consentOptions
     .map(
       (o, i) =>

@@ -188,6 +188,8 @@ export interface SigningKeyRepository {
 export interface RevocationRepository {
   /** Records a revoked access token until it would have expired anyway. */
   revoke(jti: string, clientId: string, expiresAt: Date): Promise<void>;
+  /** The same for many, in as few statements as possible. */
+  revokeMany(tokens: readonly { readonly jti: string; readonly exp: Date }[], clientId: string): Promise<void>;
   isRevoked(jti: string): Promise<boolean>;
   purge(now: Date): Promise<number>;
 }
@@ -253,6 +255,7 @@ export interface MembershipRepository {
   /** Null when the user or organization does not exist; the existing one when already a member. */
   create(m: { id: string; userId: string; organizationId: string; at: Date }): Promise<Membership | null>;
   get(id: string): Promise<Membership | null>;
+  exists(userId: string, organizationId: string): Promise<boolean>;
   list(page: PageRequest, filter: { userId?: string; organizationId?: string }): Promise<Page<Membership>>;
   delete(id: string): Promise<boolean>;
 }
@@ -265,7 +268,10 @@ export interface NewInteraction {
   readonly expiresAt: Date;
   /** Set when the browser already has a session: the login step is skipped. */
   readonly userId: string | null;
-  readonly bindingDigest: string | null;
+  /** When that session's user authenticated (the ID token's auth_time). */
+  readonly authTime: Date | null;
+  /** Digest of the cookie that binds the interaction to the browser that started it. */
+  readonly bindingDigest: string;
 }
 
 export type CompleteResult = 'ok' | 'not_found' | 'already_completed';
@@ -275,8 +281,10 @@ export interface InteractionRepository {
   get(id: string): Promise<Interaction | null>;
   /** The company vouched for the user: once per interaction, before it expires. */
   complete(id: string, c: { userId: string; consentOptions: readonly ConsentOption[]; resumeDigest: string; at: Date }): Promise<CompleteResult>;
-  /** Consumes the resume token (once) and binds the interaction to the browser's binding cookie. */
-  resume(resumeDigest: string, bindingDigest: string, at: Date): Promise<Interaction | null>;
+  /** The interaction a resume link belongs to (not yet resumed, not expired). */
+  findByResume(resumeDigest: string, at: Date): Promise<Interaction | null>;
+  /** Spends the resume link, once, and only from the browser that started the interaction. */
+  resume(id: string, resumeDigest: string, bindingDigest: string, at: Date): Promise<boolean>;
   selectOrganization(id: string, organizationId: string): Promise<void>;
   /** Marks it finished (a code was issued or the user declined); true only the first time. */
   finish(id: string, at: Date): Promise<boolean>;
@@ -285,9 +293,8 @@ export interface InteractionRepository {
 
 export interface SessionRepository {
   create(digest: string, userId: string, at: Date, expiresAt: Date): Promise<void>;
-  /** The user of a live session. */
-  find(digest: string, now: Date): Promise<string | null>;
-  delete(digest: string): Promise<void>;
+  /** The user of a live session and when they logged in. */
+  find(digest: string, now: Date): Promise<{ readonly userId: string; readonly authTime: Date } | null>;
   purge(now: Date): Promise<number>;
 }
 
@@ -304,8 +311,10 @@ export interface ConsentRepository {
   /** Creates the consent or widens it: granted scopes become the union, claims are replaced. */
   grant(key: ConsentKey, g: { newId: string; scopes: readonly string[]; claims: Readonly<Record<string, string>>; at: Date }): Promise<Consent>;
   listByUser(userId: string, page: PageRequest): Promise<Page<Consent>>;
-  /** Deletes the user's consents to one application; returns their IDs. */
-  deleteForApplication(userId: string, applicationId: string): Promise<string[]>;
+  /** The user's consents to one application (one per organization and resource). */
+  findForApplication(userId: string, applicationId: string): Promise<Consent[]>;
+  /** Deletes the user's consents to one application. */
+  deleteForApplication(userId: string, applicationId: string): Promise<void>;
 }
 
 export type ConsumeCodeResult =
@@ -315,10 +324,12 @@ export type ConsumeCodeResult =
 
 export interface AuthorizationCodeRepository {
   create(code: Omit<AuthorizationCode, 'consumedAt' | 'familyId' | 'accessJti' | 'accessExp'>): Promise<void>;
-  /** Single use, atomically: the first call consumes; later ones see `reused`. */
-  consume(digest: string, at: Date): Promise<ConsumeCodeResult>;
-  /** Remembers what the exchange issued, so a reuse can revoke it. */
-  attachTokens(digest: string, familyId: string | null, accessJti: string, accessExp: Date): Promise<void>;
+  /**
+   * Single use, atomically: the first call consumes the code and records, in
+   * the same statement, the refresh family and access token it is about to
+   * issue, so a concurrent reuse already knows what to revoke.
+   */
+  consume(digest: string, at: Date, issues: { familyId: string; accessJti: string; accessExp: Date }): Promise<ConsumeCodeResult>;
   purge(before: Date): Promise<number>;
 }
 
@@ -328,7 +339,7 @@ export interface IssuedAccessToken {
 }
 
 export type RotateResult =
-  | { readonly outcome: 'rotated'; readonly previous: RefreshToken }
+  | { readonly outcome: 'rotated' }
   /** The immediately previous token, inside the grace window: the same successor again. */
   | { readonly outcome: 'grace'; readonly previous: RefreshToken; readonly successorSealed: Buffer }
   /** A rotated or revoked token came back: the family must die. */
@@ -345,9 +356,11 @@ export interface RefreshTokenRepository {
    * gets the same successor (0 disables the grace window).
    */
   rotate(digest: string, successor: Omit<RefreshToken, 'rotatedAt' | 'revokedAt'>, successorSealed: Buffer | null, at: Date, graceMs: number): Promise<RotateResult>;
-  /** Revokes every live token of the family; returns the access tokens issued with them. */
+  /** Revokes every live token of the family; returns the unexpired access tokens issued with them. */
   revokeFamily(familyId: string, at: Date): Promise<IssuedAccessToken[]>;
-  /** Revokes every token of these consents; returns their access tokens. */
+  /** Revokes every token of these consents; returns their unexpired access tokens. */
   revokeForConsents(consentIds: readonly string[], at: Date): Promise<IssuedAccessToken[]>;
+  /** Records a new access token on a live refresh token; returns the one it replaces. */
+  replaceAccess(digest: string, access: IssuedAccessToken): Promise<IssuedAccessToken | null>;
   purge(before: Date): Promise<number>;
 }

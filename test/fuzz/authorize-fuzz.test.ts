@@ -71,6 +71,7 @@ interface Client {
   readonly redirects: readonly string[];
   /** What /oauth2/authorize may grant it: the OIDC scopes plus the application's own. */
   readonly scopes: readonly string[];
+  readonly usesPkce: boolean;
 }
 
 /** An interaction waiting at a page step, bound to a browser (its `portico_interaction` cookie). */
@@ -139,6 +140,9 @@ interface World {
   resumes: number;
 }
 
+/** The world before its page pool exists: what seeding the pool needs. */
+type Base = Omit<World, 'pool'>;
+
 const ph = (name: string) => `@@${name}@@`;
 
 async function created<T>(res: Response, what: string): Promise<T> {
@@ -175,14 +179,14 @@ function bindingCookie(res: Response): string | null {
   return null;
 }
 
-function authorizeUrl(w: World, params: Record<string, string>): string {
+function authorizeUrl(w: Base, params: Record<string, string>): string {
   const url = new URL(`${w.issuer}/oauth2/authorize`);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   return url.toString();
 }
 
 /** Starts an authorization in a browser with `session` and expects the given page step; returns it bound. */
-async function boundAt(w: World, step: 'consent' | 'organization', client: Client, session: string, orgs: readonly string[], extra: Record<string, string>): Promise<Bound> {
+async function boundAt(w: Base, step: 'consent' | 'organization', client: Client, session: string, orgs: readonly string[], extra: Record<string, string>): Promise<Bound> {
   const state = `st-${randomBytes(6).toString('base64url')}`;
   const redirectUri = client.redirects[randomBytes(1)[0]! % client.redirects.length]!;
   const res = await plainGet(authorizeUrl(w, { client_id: client.clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state, ...extra }), `portico_session=${session}`);
@@ -201,7 +205,7 @@ async function boundAt(w: World, step: 'consent' | 'organization', client: Clien
 }
 
 /** An external_auth_id waiting at the login: GET /oauth2/authorize without a session. */
-async function pendingLogin(w: World, client: Client, redirectUri: string, state: string): Promise<string> {
+async function pendingLogin(w: Base, client: Client, redirectUri: string, state: string): Promise<string> {
   const params: Record<string, string> = { client_id: client.clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state };
   if (client.name === 'pub') Object.assign(params, { code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
   const res = await plainGet(authorizeUrl(w, params), '');
@@ -212,7 +216,7 @@ async function pendingLogin(w: World, client: Client, redirectUri: string, state
 }
 
 /** A one-time resume link: the company's backend completed the login of user A. */
-async function resumeLink(w: World, client: Client, redirectUri: string, state: string): Promise<string> {
+async function resumeLink(w: Base, client: Client, redirectUri: string, state: string): Promise<string> {
   const id = await pendingLogin(w, client, redirectUri, state);
   const res = await api(w.server, '/authkit/oauth2/complete', { method: 'POST', body: { external_auth_id: id, user: USER_A } });
   const text = await res.text();
@@ -220,7 +224,7 @@ async function resumeLink(w: World, client: Client, redirectUri: string, state: 
   return new URL((JSON.parse(text) as { redirect_uri: string }).redirect_uri).searchParams.get('state') ?? '';
 }
 
-async function freshResume(w: World): Promise<Resume> {
+async function freshResume(w: Base): Promise<Resume> {
   // Alternately the first-party app (resuming issues a code at once) and the third-party one (consent).
   const client = w.resumes++ % 2 === 0 ? w.conf : w.pub;
   const redirectUri = client === w.conf ? `http://127.0.0.1:${40_000 + (randomBytes(2).readUInt16BE() % 20_000)}/cb` : PUB_REDIRECTS[1];
@@ -238,7 +242,7 @@ async function reseed(w: World, slot: Slot): Promise<void> {
   pool.stale.delete(slot);
 }
 
-async function seedPool(w: World): Promise<Pool> {
+async function seedPool(w: Base): Promise<Pool> {
   const consent = () => boundAt(w, 'consent', w.pub, w.sessionA, [], { prompt: 'consent', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
   const finished = await consent();
   const done = await fetch(`${w.issuer}/oauth2/authorize/consent`, {
@@ -280,32 +284,15 @@ async function seedWorld(server: TestServer): Promise<World> {
     'public oauth application',
   );
   const m2m = await seedClient(server, { name: 'Fuzz M2M', application_type: 'm2m', organization_id: owner, scopes: ['read'] }, true, 'm2m application');
-  const w: World = {
-    server,
-    issuer: server.baseUrl,
-    origin: new URL(server.baseUrl).origin,
-    conf: { name: 'conf', ...conf, redirects: CONF_REDIRECTS, scopes: [...OIDC_SCOPES, 'read', 'write'] },
-    pub: { name: 'pub', ...pub, redirects: PUB_REDIRECTS, scopes: [...OIDC_SCOPES, 'read'] },
-    m2m: { name: 'm2m', ...m2m, redirects: [], scopes: ['read'] },
-    sessionA: '',
-    sessionB: '',
-    members,
-    nonMember: owner,
-    pool: undefined as unknown as Pool,
-    families: [],
-    statuses: new Map(),
-    outcomes: new Map(),
-    replaced: 0,
-    resumes: 0,
-  };
 
   // User A: signs in once (a session), consents to the public app with and without RESOURCE.
+  const confId = conf.clientId;
   const jarA = new CookieJar();
-  await runAuthorization(server, { params: { client_id: w.conf.clientId, redirect_uri: CONF_REDIRECTS[0], response_type: 'code', scope: 'openid' }, user: USER_A, jar: jarA });
+  await runAuthorization(server, { params: { client_id: confId, redirect_uri: CONF_REDIRECTS[0], response_type: 'code', scope: 'openid' }, user: USER_A, jar: jarA });
   for (const resource of [null, RESOURCE]) {
     const { callback } = await runAuthorization(server, {
       params: {
-        client_id: w.pub.clientId,
+        client_id: pub.clientId,
         redirect_uri: PUB_REDIRECTS[0],
         response_type: 'code',
         scope: PUB_CONSENTED,
@@ -320,16 +307,31 @@ async function seedWorld(server: TestServer): Promise<World> {
   }
   // User B: signs in, then joins two organizations (the organization step appears from now on).
   const jarB = new CookieJar();
-  const b = await runAuthorization(server, { params: { client_id: w.conf.clientId, redirect_uri: CONF_REDIRECTS[0], response_type: 'code', scope: 'openid' }, user: USER_B, jar: jarB });
-  const tokens = await exchangeCode(server, { grant_type: 'authorization_code', code: b.callback.searchParams.get('code') ?? '' }, { id: w.conf.clientId, secret: w.conf.secret ?? '' });
+  const b = await runAuthorization(server, { params: { client_id: confId, redirect_uri: CONF_REDIRECTS[0], response_type: 'code', scope: 'openid' }, user: USER_B, jar: jarB });
+  const tokens = await exchangeCode(server, { grant_type: 'authorization_code', code: b.callback.searchParams.get('code') ?? '' }, { id: confId, secret: conf.secret ?? '' });
   const userB = jwtClaims(((await tokens.json()) as { id_token: string }).id_token).sub as string;
   for (const organization_id of members) {
     await created(await api(server, '/user_management/organization_memberships', { method: 'POST', body: { user_id: userB, organization_id } }), 'membership');
   }
-  const ready: World = { ...w, sessionA: sessionOf(jarA), sessionB: sessionOf(jarB) };
-  // The pool is seeded next; nothing reads it before.
-  ready.pool = await seedPool(ready);
-  return ready;
+
+  const base: Base = {
+    server,
+    issuer: server.baseUrl,
+    origin: new URL(server.baseUrl).origin,
+    conf: { name: 'conf', ...conf, redirects: CONF_REDIRECTS, scopes: [...OIDC_SCOPES, 'read', 'write'], usesPkce: false },
+    pub: { name: 'pub', ...pub, redirects: PUB_REDIRECTS, scopes: [...OIDC_SCOPES, 'read'], usesPkce: true },
+    m2m: { name: 'm2m', ...m2m, redirects: [], scopes: ['read'], usesPkce: false },
+    sessionA: sessionOf(jarA),
+    sessionB: sessionOf(jarB),
+    members,
+    nonMember: owner,
+    families: [],
+    statuses: new Map(),
+    outcomes: new Map(),
+    replaced: 0,
+    resumes: 0,
+  };
+  return Object.assign(base, { pool: await seedPool(base) });
 }
 
 function placeholders(w: World): Record<string, string> {
@@ -419,6 +421,7 @@ function assertPage(r: Reply, statuses: 'error' | 'ok'): void {
   assert.match(r.headers.get('content-type') ?? '', /^text\/html\b/, `not an HTML page: ${tag(r)}`);
   assert.equal(r.headers.get('x-frame-options'), 'DENY', `page without X-Frame-Options: DENY: ${tag(r)}`);
   assert.match(r.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, `page without frame-ancestors 'none': ${tag(r)}`);
+  assert.match(r.headers.get('cache-control') ?? '', /\bno-store\b/, `page without Cache-Control: no-store: ${tag(r)}`);
 }
 
 /**
@@ -469,7 +472,7 @@ function serverStep(w: World, r: Reply): string | null {
   } catch {
     assert.fail(`Location is not an absolute URL: ${tag(r)}`);
   }
-  return url.origin === w.origin && url.href.startsWith(`${w.origin}/`) ? url.pathname : null;
+  return url.origin === w.origin ? url.pathname : null;
 }
 
 const SERVER_STEPS = new Set(['/dev/login', '/oauth2/authorize/consent', '/oauth2/authorize/organization', '/oauth2/authorize/continue', '/oauth2/authorize/complete']);
@@ -513,7 +516,7 @@ function cookieValue(parts: readonly CookiePart[], name: string, values: Record<
   return found[0] === undefined ? null : resolve(found[0].value, values).trim();
 }
 
-/** Parameters grouped by name; `nonEmpty` drops values sent empty (RFC 6749 §3.1: treated as omitted). */
+/** Parameters grouped by name, in order, empty values kept (the caller decides what an empty one means). */
 function grouped(pairs: readonly Pair[]): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (const [k, v] of pairs) map.set(k, [...(map.get(k) ?? []), v]);
@@ -715,7 +718,8 @@ const authorizeValues: Record<string, fc.Arbitrary<string>> = {
   code_challenge_method: fc.oneof({ weight: 5, arbitrary: fc.constantFrom('S256', 'plain', 's256', 'S256 ', 'SHA256', 'S512', 'none', '') }, { weight: 1, arbitrary: fc.string({ maxLength: 10 }) }),
   resource: fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(...SAME_RESOURCE) },
-    { weight: 3, arbitrary: fc.constantFrom(`${RESOURCE}/`, `${RESOURCE}#f`, 'https://other.example.test', 'urn:example:api', 'api.example.test', '/relative', 'javascript:alert(1)', `${RESOURCE}\u0000`, '') },
+    { weight: 3, arbitrary: fc.constantFrom(`${RESOURCE}/`, `${RESOURCE}#f`, 'https://other.example.test', 'urn:example:api', 'api.example.test', '/relative', 'javascript:alert(1)', '') },
+    { weight: 1, arbitrary: fc.constantFrom(`${RESOURCE}\u0000`, ` ${RESOURCE}`, `${RESOURCE}\t`, `\u0000${RESOURCE}`, `${RESOURCE}\n`) },
     { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 30 }), repeated('https://a.test/', 100, 200)) },
   ),
   prompt: fc.oneof(
@@ -883,11 +887,11 @@ function expectAuthorize(w: World, pairs: readonly Pair[], cookies: readonly Coo
   if (mode !== undefined && mode !== 'query') definite.push('response_mode other than query');
   const scope = one(q, 'scope').value;
   const scopes = scope === undefined ? [] : scope.split(' ').filter((s) => s !== '');
-  if (scopes.length === 0 || !scopes.every((s) => client?.scopes.includes(s) ?? true)) definite.push('scope missing or not allowed');
+  if (scopes.length === 0 || !scopes.every((s) => client.scopes.includes(s))) definite.push('scope missing or not allowed');
   const challenge = one(q, 'code_challenge').value;
   const method = one(q, 'code_challenge_method').value;
   if (challenge === undefined && method !== undefined) definite.push('code_challenge_method without code_challenge');
-  if (challenge === undefined && client?.name === 'pub') definite.push('PKCE required');
+  if (challenge === undefined && client.usesPkce) definite.push('PKCE required');
   if (challenge !== undefined && (method !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(challenge))) definite.push('code_challenge not S256 of 43 base64url characters');
   const resources = q.get('resource') ?? [];
   const nonEmptyResources = resources.filter((v) => v !== '');
@@ -913,15 +917,15 @@ function expectAuthorize(w: World, pairs: readonly Pair[], cookies: readonly Coo
       else outcomes.add('login');
     }
   }
-  const stateAll = q.get('state') ?? [];
-  const expectedState = state.ambiguous ? undefined : state.value !== undefined && state.value.length <= 2048 ? state.value : null;
+  // RFC 6749 §4.1.2.1: a single, sane state comes back exactly; none sent, none back; anything else is not judged.
+  const expectedState = state.ambiguous || state.repeated ? undefined : state.value === undefined ? null : state.value.length <= 2048 ? state.value : undefined;
   return {
     redirects: established,
     client,
     redirectUri: redirect.value,
     outcomes,
     invalid: error,
-    state: stateAll.length === 0 ? null : expectedState,
+    state: expectedState,
     why: [...definite, ...maybe.map((m) => `${m} (either)`)].join('; ') || 'valid',
   };
 }
@@ -1113,7 +1117,7 @@ type PageOutcome = 'page' | 'refused' | 'server-redirect' | 'client-redirect';
 interface PageExpectation {
   readonly outcomes: ReadonlySet<PageOutcome>;
   /** For a client redirect: where to, and with what. */
-  readonly target: { client: Client; redirectUri: string; state: string; result: 'code' | 'access_denied' | 'any' } | null;
+  readonly target: { client: Client; redirectUri: string; state: string; result: 'code' | 'access_denied' } | null;
   /** The slot an answer other than an error page may have used up. */
   readonly uses: Slot | null;
   readonly why: string;
@@ -1392,7 +1396,7 @@ interface RenderedAuth {
 
 function renderAuth(w: World, owner: Client, a: Auth): RenderedAuth {
   const other = owner === w.conf ? w.pub : w.conf;
-  const unknown: Client = { name: 'm2m', appId: '', clientId: 'client_01ARZ3NDEKTSV4RRFFQ69G5FAV', secret: 'unknown-secret', redirects: [], scopes: [] };
+  const unknown: Client = { name: 'm2m', appId: '', clientId: 'client_01ARZ3NDEKTSV4RRFFQ69G5FAV', secret: 'unknown-secret', redirects: [], scopes: [], usesPkce: false };
   const c = a.who === 'owner' ? owner : a.who === 'other' ? other : a.who === 'm2m' ? w.m2m : unknown;
   const real = c !== unknown;
   const secret = c.secret ?? 'not-a-secret';
@@ -1685,6 +1689,7 @@ const AUTHORIZE_EXAMPLES: AuthorizeCase[] = [
   { base: confBase, edits: [set('nonce', 'a\u0000b')], junk: [], cookie: signedIn },
   { base: pubBase, edits: [set('state', 's'.repeat(2049))], junk: [], cookie: [] },
   { base: confBase, edits: [set('resource', RESOURCE), add('resource', RESOURCE)], junk: [], cookie: signedIn },
+  { base: confBase, edits: [set('resource', `${RESOURCE}\u0000`)], junk: [], cookie: [] },
 ];
 
 const PAGE_EXAMPLES: PageCase[] = [

@@ -151,6 +151,10 @@ for (const dialect of DIALECTS) {
       const statuses = results.map((r) => r.status);
       assert.equal(statuses.filter((s) => s === 200).length, 1, statuses.join());
       assert.ok(statuses.every((s) => s === 200 || s === 400), statuses.join());
+      // The other 49 were reuses: the winner's tokens are revoked too, refresh token included (item 19).
+      const winner = (await results.find((r) => r.status === 200)!.json()) as { refresh_token: string };
+      const refresh = await exchangeCode(server, { grant_type: 'refresh_token', refresh_token: winner.refresh_token, client_id: pub.client_id });
+      assert.equal(((await refresh.json()) as { error: string }).error, 'invalid_grant');
     });
 
     it('21: a code past its TTL is invalid_grant', async () => {
@@ -211,6 +215,7 @@ for (const dialect of DIALECTS) {
         headers: { origin: 'https://evil.test' },
       });
       assert.equal(start.headers.get('access-control-allow-origin'), null);
+      jar.store(start); // the cookie that binds this authorization to this browser
       const login = await get(start.headers.get('location')!, jar);
       for (const page of [login]) {
         assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);

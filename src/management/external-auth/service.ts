@@ -6,6 +6,16 @@ import { parseCompleteLogin } from '../../domain/user.ts';
 import { recordEvent } from '../audit.ts';
 import type { ManagementDeps } from '../deps.ts';
 
+/** Two first logins of one new external user at once: the loser of the insert race updates instead. */
+async function retryOnce<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof UniqueViolationError && err.column === 'external_id') return fn();
+    throw err;
+  }
+}
+
 /**
  * `POST /authkit/oauth2/complete` (Standalone Connect): the company vouches
  * for the user of a pending authorization. The user is upserted by external
@@ -22,7 +32,7 @@ export async function completeExternalAuth(deps: ManagementDeps, ctx: AuditConte
     throw new BadRequestError('external_auth_session_already_completed', 'This external_auth_id was already completed; start a new authorization.');
   }
   try {
-    await deps.storage.transaction(async (tx) => {
+    await retryOnce(() => deps.storage.transaction(async (tx) => {
       const { user, created } = await tx.users.upsertByExternalId({
         newId: deps.ids(ID_PREFIX.user),
         externalId: input.user.externalId,
@@ -43,7 +53,7 @@ export async function completeExternalAuth(deps: ManagementDeps, ctx: AuditConte
         throw new BadRequestError('external_auth_session_already_completed', 'This external_auth_id was already completed; start a new authorization.');
       }
       if (created) await recordEvent(tx, deps, ctx, 'user.created', null, { id: user.id, email: user.email, external_id: user.externalId });
-    });
+    }));
   } catch (err) {
     if (err instanceof UniqueViolationError && err.column === 'email') {
       const existing = await deps.storage.users.findByExternalId(input.user.externalId);

@@ -45,10 +45,10 @@ export async function deleteAuthorizedApplication(deps: ManagementDeps, ctx: Aud
   if (!app) throw new NotFoundError('Application', idOrClientId);
   const at = deps.clock.now();
   await deps.storage.transaction(async (tx) => {
-    const consents = (await tx.consents.listByUser(userId, { limit: 100, order: 'desc' })).data.filter((c) => c.applicationId === app.id);
+    const consents = await tx.consents.findForApplication(userId, app.id);
     if (consents.length === 0) throw new NotFoundError('Authorized application', idOrClientId);
-    const accessTokens = await tx.refreshTokens.revokeForConsents(consents.map((c) => c.id), at);
-    for (const t of accessTokens) await tx.revocations.revoke(t.jti, app.clientId, t.exp);
+    // Before the delete: its cascade removes the rows that name these access tokens.
+    await tx.revocations.revokeMany(await tx.refreshTokens.revokeForConsents(consents.map((c) => c.id), at), app.clientId);
     await tx.consents.deleteForApplication(userId, app.id);
     await recordEvent(tx, deps, ctx, 'authorized_application.deleted', null, { user_id: userId, application_id: app.id, consent_ids: consents.map((c) => c.id) });
   });

@@ -2,8 +2,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** The browser's login session with Portico (lets a later authorization skip the login). */
 export const SESSION_COOKIE = 'portico_session';
-/** Binds an interaction to the browser that resumed it: consent and organization steps need it. */
-export const BINDING_COOKIE = 'portico_interaction';
+/**
+ * Binds an interaction to the browser that started it: the resume link, the
+ * organization and consent steps all need it. One cookie per interaction, so
+ * authorizations in several tabs do not overwrite each other's binding.
+ */
+export function bindingCookie(interactionId: string): string {
+  return `portico_ia_${interactionId.slice(-12)}`;
+}
 
 export function readCookie(request: FastifyRequest, name: string): string | null {
   const header = request.headers.cookie;

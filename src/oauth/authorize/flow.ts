@@ -6,12 +6,12 @@ import { ID_PREFIX } from '../../domain/ids.ts';
 import { isSubset } from '../../domain/scopes.ts';
 import type { Membership } from '../../storage/port.ts';
 import type { OAuthDeps } from '../deps.ts';
-import { BINDING_COOKIE, readCookie, SESSION_COOKIE, setCookie } from './cookies.ts';
+import { bindingCookie, readCookie, SESSION_COOKIE, setCookie } from './cookies.ts';
 import { responseRedirect } from './request.ts';
 
 /** An authorization must be finished within ten minutes of /oauth2/authorize. */
 export const INTERACTION_TTL_MS = 10 * 60_000;
-/** The `external_auth_id` lives as long as its interaction (documented in the README). */
+/** A login session lasts eight hours. */
 const SESSION_TTL_MS = 8 * 60 * 60_000;
 /** Authorization codes are single-use and live one minute (OAuth 2.1 §4.1.2 recommends at most ten). */
 export const CODE_TTL_MS = 60_000;
@@ -30,8 +30,8 @@ export class PageFailure extends Error {
 const token = () => randomBytes(32).toString('base64url');
 const digest = (deps: OAuthDeps, value: string) => deps.keyring.digest('session', value).toString('hex');
 
-/** The user of the browser's live session, if any. */
-export async function sessionUser(deps: OAuthDeps, request: FastifyRequest): Promise<string | null> {
+/** The user of the browser's live session and when they logged in, if any. */
+export async function sessionUser(deps: OAuthDeps, request: FastifyRequest): Promise<{ userId: string; authTime: Date } | null> {
   const value = readCookie(request, SESSION_COOKIE);
   return value === null ? null : deps.storage.sessions.find(digest(deps, value), deps.clock.now());
 }
@@ -43,25 +43,26 @@ export async function sessionUser(deps: OAuthDeps, request: FastifyRequest): Pro
  */
 export async function startAuthorization(deps: OAuthDeps, request: FastifyRequest, reply: FastifyReply, app: Application, req: AuthorizationRequest): Promise<string> {
   const now = deps.clock.now();
-  const userId = req.prompt.includes('login') ? null : await sessionUser(deps, request);
-  if (req.prompt.includes('none') && userId === null) {
+  const session = req.prompt.includes('login') ? null : await sessionUser(deps, request);
+  if (req.prompt.includes('none') && session === null) {
     return responseRedirect(deps, req.redirectUri, { error: 'login_required', error_description: 'The user is not signed in.', state: req.state });
   }
   const id = deps.ids(ID_PREFIX.externalAuth);
-  const binding = userId === null ? null : token();
+  // Bound to this browser from the start: a resume link (or page) opened in another browser is refused,
+  // so nobody can log a victim into the attacker's account with their own link (login CSRF).
+  const binding = token();
   await deps.storage.interactions.create({
     id,
     applicationId: app.id,
     request: req,
     at: now,
     expiresAt: new Date(now.getTime() + INTERACTION_TTL_MS),
-    userId,
-    bindingDigest: binding === null ? null : digest(deps, binding),
+    userId: session?.userId ?? null,
+    authTime: session?.authTime ?? null,
+    bindingDigest: digest(deps, binding),
   });
-  if (binding !== null) {
-    setCookie(reply, deps.config.issuer, BINDING_COOKIE, binding, INTERACTION_TTL_MS / 1000, '/oauth2/authorize');
-    return advance(deps, (await deps.storage.interactions.get(id))!, app);
-  }
+  setCookie(reply, deps.config.issuer, bindingCookie(id), binding, INTERACTION_TTL_MS / 1000, '/oauth2/authorize');
+  if (session !== null) return advance(deps, (await deps.storage.interactions.get(id))!, app);
   if (deps.config.loginUrl === null && deps.config.production) {
     throw new PageFailure(503, 'Sign-in is not configured', 'This server has no login page (PORTICO_LOGIN_URL) and the development login is off in production.');
   }
@@ -72,20 +73,20 @@ export async function startAuthorization(deps: OAuthDeps, request: FastifyReques
 
 /**
  * The browser returns from the company's login with the one-time link that
- * `/authkit/oauth2/complete` answered. It is spent here: the interaction is
- * bound to this browser and a login session begins.
+ * `/authkit/oauth2/complete` answered. It is spent here, only by the browser
+ * that started the authorization, and a login session begins.
  */
-export async function resumeAuthorization(deps: OAuthDeps, reply: FastifyReply, state: string): Promise<string> {
+export async function resumeAuthorization(deps: OAuthDeps, request: FastifyRequest, reply: FastifyReply, state: string): Promise<string> {
   const now = deps.clock.now();
-  const binding = token();
-  const interaction = await deps.storage.interactions.resume(digest(deps, state), digest(deps, binding), now);
-  if (!interaction || interaction.userId === null) {
-    throw new PageFailure(400, 'This sign-in link is no longer valid', 'It was already used or has expired. Start again from the application.');
-  }
+  const invalid = () => new PageFailure(400, 'This sign-in link is no longer valid', 'It was already used, has expired, or was opened in another browser. Start again from the application.');
+  const resumeDigest = digest(deps, state);
+  const interaction = await deps.storage.interactions.findByResume(resumeDigest, now);
+  const binding = interaction && readCookie(request, bindingCookie(interaction.id));
+  if (!interaction || interaction.userId === null || !binding) throw invalid();
+  if (!(await deps.storage.interactions.resume(interaction.id, resumeDigest, digest(deps, binding), now))) throw invalid();
   const session = token();
   await deps.storage.sessions.create(digest(deps, session), interaction.userId, now, new Date(now.getTime() + SESSION_TTL_MS));
   setCookie(reply, deps.config.issuer, SESSION_COOKIE, session, SESSION_TTL_MS / 1000, '/');
-  setCookie(reply, deps.config.issuer, BINDING_COOKIE, binding, INTERACTION_TTL_MS / 1000, '/oauth2/authorize');
   const app = await deps.storage.applications.find(interaction.applicationId);
   if (!app) throw new PageFailure(400, 'Application removed', 'The application no longer exists.');
   return advance(deps, interaction, app);
@@ -93,10 +94,10 @@ export async function resumeAuthorization(deps: OAuthDeps, reply: FastifyReply, 
 
 /** Loads an interaction for a page step: it must belong to this browser, be live and have a user. */
 export async function boundInteraction(deps: OAuthDeps, request: FastifyRequest, id: string | undefined): Promise<{ interaction: Interaction; app: Application; binding: string }> {
-  const binding = readCookie(request, BINDING_COOKIE);
   const interaction = id === undefined || id.length > 100 ? null : await deps.storage.interactions.get(id);
+  const binding = interaction && readCookie(request, bindingCookie(interaction.id));
   const expired = () => new PageFailure(400, 'This authorization has expired', 'Start again from the application.');
-  if (!interaction || binding === null || interaction.bindingDigest !== digest(deps, binding) || interaction.userId === null) throw expired();
+  if (!interaction || !binding || interaction.bindingDigest !== digest(deps, binding) || interaction.userId === null) throw expired();
   if (interaction.finishedAt !== null || interaction.expiresAt <= deps.clock.now()) throw expired();
   const app = await deps.storage.applications.find(interaction.applicationId);
   if (!app) throw expired();

@@ -5,6 +5,7 @@ import { redirectUriMatches } from '../../domain/redirect-uri.ts';
 import { canonicalResource } from '../../domain/resource.ts';
 import { parseScopeParam } from '../../domain/scopes.ts';
 import type { OAuthDeps } from '../deps.ts';
+import { describe } from '../errors.ts';
 
 /** Errors that may not redirect: the client or its redirect URI is not established (RFC 6749 §4.1.2.1). */
 export interface PageError {
@@ -29,6 +30,19 @@ const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 
 type Query = Record<string, string | string[] | undefined>;
 
+/** Parameters this endpoint reads: only these are named back in error descriptions. */
+const KNOWN = new Set(['client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'resource', 'prompt', 'request', 'request_uri']);
+
+/** RFC 6749 §3.1: parameters sent without a value are treated as if they were omitted. */
+function withoutEmpty(query: Query): Query {
+  const out: Query = {};
+  for (const [k, v] of Object.entries(query)) {
+    const values = ([] as string[]).concat(v ?? []).filter((x) => x !== '');
+    if (values.length > 0) out[k] = values.length === 1 ? values[0] : values;
+  }
+  return out;
+}
+
 /** The single value of a parameter; `repeated` when it appeared more than once (RFC 6749 §3.1). */
 function param(query: Query, name: string): { value: string | undefined; repeated: boolean } {
   const v = query[name];
@@ -41,7 +55,8 @@ function param(query: Query, name: string): { value: string | undefined; repeate
  * client and redirect URI first (failures show a page), everything else as an
  * error redirect to the verified URI.
  */
-export async function validateAuthorizeRequest(deps: OAuthDeps, query: Query): Promise<AuthorizeValidation> {
+export async function validateAuthorizeRequest(deps: OAuthDeps, rawQuery: Query): Promise<AuthorizeValidation> {
+  const query = withoutEmpty(rawQuery);
   const page = (title: string, message: string, status = 400): PageError => ({ kind: 'page', status, title, message });
   const clientId = param(query, 'client_id');
   if (clientId.repeated || clientId.value === undefined) return page('Invalid request', 'The request is missing a valid client_id.');
@@ -68,7 +83,7 @@ export async function validateAuthorizeRequest(deps: OAuthDeps, query: Query): P
   const fail = (error: string, description: string): RedirectError => ({ kind: 'redirect', redirectUri, error, description, state });
 
   for (const [name, value] of Object.entries(query)) {
-    if (Array.isArray(value) && name !== 'resource') return fail('invalid_request', `The "${name}" parameter is repeated.`);
+    if (Array.isArray(value) && name !== 'resource') return fail('invalid_request', KNOWN.has(name) ? `The ${name} parameter is repeated.` : 'A parameter is repeated.');
   }
   if (stateParam.value !== undefined && stateParam.value.length > 2048) return fail('invalid_request', 'state is too long.');
   if (query.request !== undefined) return fail('request_not_supported', 'Request objects are not supported.');
@@ -112,7 +127,8 @@ export async function validateAuthorizeRequest(deps: OAuthDeps, query: Query): P
   if (!prompt.every((p) => PROMPTS.has(p)) || (prompt.includes('none') && prompt.length > 1)) return fail('invalid_request', 'Unsupported prompt value.');
 
   const nonce = param(query, 'nonce').value ?? null;
-  if (nonce !== null && nonce.length > 512) return fail('invalid_request', 'nonce is too long.');
+  // Control characters (NUL above all) have no place in a nonce, and PostgreSQL cannot store NUL.
+  if (nonce !== null && (nonce.length > 512 || /[\u0000-\u001f\u007f]/.test(nonce))) return fail('invalid_request', 'nonce is too long or holds control characters.');
 
   return {
     kind: 'ok',
@@ -130,5 +146,5 @@ export function responseRedirect(deps: OAuthDeps, redirectUri: string, params: R
 }
 
 export function errorRedirect(deps: OAuthDeps, e: RedirectError): string {
-  return responseRedirect(deps, e.redirectUri, { error: e.error, error_description: e.description, state: e.state });
+  return responseRedirect(deps, e.redirectUri, { error: e.error, error_description: describe(e.description), state: e.state });
 }

@@ -1,7 +1,9 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorPage, sendPage } from '../../pages/html.ts';
 import { consentPage, organizationPage } from '../../pages/templates.ts';
 import type { OAuthDeps } from '../deps.ts';
+import { OAuthError } from '../errors.ts';
 import { Form } from '../form.ts';
 import {
   advance,
@@ -20,8 +22,11 @@ import { errorRedirect, validateAuthorizeRequest } from './request.ts';
 type Query = Record<string, string | string[] | undefined>;
 
 /** HTML face errors: a readable page, never JSON and never a redirect. */
-function pageErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function pageErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err instanceof PageFailure) return sendPage(reply, err.status, errorPage(err.title, err.message));
+  // A malformed form (a repeated field) or another client mistake.
+  if (err instanceof OAuthError) return sendPage(reply, 400, errorPage('Bad request', 'The form could not be read. Start again from the application.'));
+  if ((err as { kind?: string }).kind === 'unique_violation') return sendPage(reply, 409, errorPage('Please try again', 'Another request changed this at the same moment.'));
   if ((err as { kind?: string }).kind === 'storage_unavailable') {
     reply.header('retry-after', '1');
     return sendPage(reply, 503, errorPage('Temporarily unavailable', 'Please try again in a moment.'));
@@ -39,7 +44,11 @@ function formOf(request: FastifyRequest): Form {
 
 /** Rejects a page POST whose CSRF token does not belong to this interaction and browser. */
 function checkCsrf(deps: OAuthDeps, form: Form, interactionId: string, binding: string): void {
-  if (form.get('csrf') !== csrfToken(deps, interactionId, binding)) throw new PageFailure(403, 'Request refused', 'The form expired or did not come from this page. Start again.');
+  const given = Buffer.from(form.get('csrf') ?? '');
+  const expected = Buffer.from(csrfToken(deps, interactionId, binding));
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new PageFailure(403, 'Request refused', 'The form expired or did not come from this page. Start again.');
+  }
 }
 
 /**
@@ -60,7 +69,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
   app.get<{ Querystring: Query }>('/oauth2/authorize/complete', async function resume(request, reply) {
     const state = request.query.state;
     if (typeof state !== 'string' || !/^[A-Za-z0-9_-]{20,100}$/.test(state)) throw new PageFailure(400, 'This sign-in link is no longer valid', 'Start again from the application.');
-    return reply.header('cache-control', 'no-store').redirect(await resumeAuthorization(deps, reply, state), 302);
+    return reply.header('cache-control', 'no-store').redirect(await resumeAuthorization(deps, request, reply, state), 302);
   });
 
   app.get<{ Querystring: Query }>('/oauth2/authorize/continue', async function proceed(request, reply) {

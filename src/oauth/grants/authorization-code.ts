@@ -1,47 +1,36 @@
 import type { Grant } from '../../domain/authorization.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
 import { verifierMatches } from '../../domain/pkce.ts';
-import type { OAuthDeps } from '../deps.ts';
 import { OAuthError } from '../errors.ts';
-import { issueIdToken, issueUserAccessToken, newRefreshToken, tokenResponse } from '../tokens/issue.ts';
+import { entitledScopes, issueIdToken, newRefreshToken, planAccess, signUserAccessToken, tokenResponse } from '../tokens/issue.ts';
+import { recordReuse, revokeFamily } from '../tokens/revoke.ts';
 import type { GrantHandler } from './types.ts';
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
 
-/** Revokes whatever an earlier exchange of a reused code issued (OAuth 2.1 §4.1.3: SHOULD). */
-async function revokeExchange(deps: OAuthDeps, code: { familyId: string | null; accessJti: string | null; accessExp: Date | null; clientId: string }): Promise<void> {
-  const now = deps.clock.now();
-  const revoked = code.familyId === null ? [] : await deps.storage.refreshTokens.revokeFamily(code.familyId, now);
-  if (code.accessJti !== null && code.accessExp !== null) revoked.push({ jti: code.accessJti, exp: code.accessExp });
-  for (const t of revoked) await deps.storage.revocations.revoke(t.jti, code.clientId, t.exp);
-}
-
 /**
- * `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636): the code is
- * consumed first, in one conditional statement, so of any number of
- * concurrent exchanges exactly one proceeds; every later check failing still
- * leaves the code spent (a wrong verifier cannot be retried). A second use
- * revokes what the first issued.
+ * `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636). The code is
+ * consumed first, in one conditional statement that also records the access
+ * token and refresh family this exchange is about to issue: of concurrent
+ * exchanges exactly one proceeds, every later check failing still leaves the
+ * code spent (a wrong verifier cannot be retried), and a second use revokes
+ * what the first issued (OAuth 2.1 §4.1.3).
  */
-export const authorizationCode: GrantHandler = async ({ deps, form, client }) => {
+export const authorizationCode: GrantHandler = async ({ deps, request, form, client }) => {
   const app = client.application;
   if (app.type !== 'oauth') throw new OAuthError('unauthorized_client', 'This client may not use the authorization_code grant.');
   const code = form.get('code');
   if (code === undefined) throw new OAuthError('invalid_request', 'code is required.');
   if (code.length > 200) throw invalidGrant('The authorization code is invalid.');
   const now = deps.clock.now();
-  const result = await deps.storage.codes.consume(deps.keyring.digest('token', code).toString('hex'), now);
+  const access = planAccess(deps);
+  const familyId = deps.ids(ID_PREFIX.bare);
+  const result = await deps.storage.codes.consume(deps.keyring.digest('token', code).toString('hex'), now, { familyId, accessJti: access.jti, accessExp: access.exp });
   if (result.outcome === 'unknown') throw invalidGrant('The authorization code is invalid.');
   if (result.outcome === 'reused') {
-    await revokeExchange(deps, result.code);
-    await deps.storage.audit.record({
-      id: deps.ids(ID_PREFIX.auditEvent),
-      event: 'oauth.authorization_code_reused',
-      organizationId: result.code.organizationId,
-      data: { client_id: result.code.clientId, user_id: result.code.userId },
-      context: { actor_type: 'client', actor_id: app.clientId, ip: null, request_id: null },
-      createdAt: now,
-    });
+    const first = result.code;
+    await revokeFamily(deps, first.familyId, first.clientId, first.accessJti !== null && first.accessExp !== null ? [{ jti: first.accessJti, exp: first.accessExp }] : []);
+    await recordReuse(deps, request, 'oauth.authorization_code_reused', first);
     throw invalidGrant('The authorization code was already used; the tokens it produced are revoked.');
   }
   const c = result.code;
@@ -58,17 +47,13 @@ export const authorizationCode: GrantHandler = async ({ deps, form, client }) =>
     throw invalidGrant('No code_challenge was sent with the authorization request.');
   }
   if (client.method === 'none' && c.codeChallenge === null) throw invalidGrant('Public clients must use PKCE.');
-  const consent = await deps.storage.consents.get(c.consentId);
-  const user = await deps.storage.users.get(c.userId);
-  if (!consent || !user) throw invalidGrant('The authorization was withdrawn.');
+  const [consent, user, scopes] = await Promise.all([deps.storage.consents.get(c.consentId), deps.storage.users.get(c.userId), entitledScopes(deps, app, c, c.scopes)]);
+  if (!consent || !user || scopes === null) throw invalidGrant('The authorization was withdrawn.');
 
-  const grant: Grant = c;
-  const access = issueUserAccessToken(deps, app, grant, c.scopes);
+  const grant: Grant = { ...c, scopes };
   let refresh: string | undefined;
-  let familyId: string | null = null;
-  if (c.scopes.includes('offline_access')) {
+  if (scopes.includes('offline_access')) {
     const rt = newRefreshToken(deps);
-    familyId = deps.ids(ID_PREFIX.bare);
     await deps.storage.refreshTokens.create({
       ...grant,
       id: deps.ids(ID_PREFIX.bare),
@@ -79,9 +64,15 @@ export const authorizationCode: GrantHandler = async ({ deps, form, client }) =>
       accessJti: access.jti,
       accessExp: access.exp,
     });
+    // A reuse racing this exchange revoked the family before this row existed. It did revoke our
+    // access token, which tells us to revoke the refresh token we just stored too. The answer still
+    // goes out (the code was spent exactly once), carrying tokens that no longer work.
+    if (await deps.storage.revocations.isRevoked(access.jti)) await revokeFamily(deps, familyId, app.clientId);
     refresh = rt.plaintext;
   }
-  await deps.storage.codes.attachTokens(c.digest, familyId, access.jti, access.exp);
-  const idToken = c.scopes.includes('openid') ? issueIdToken(deps, app, grant, c.scopes, user, c.nonce) : undefined;
-  return tokenResponse(access, deps, c.scopes, { ...(refresh !== undefined && { refresh_token: refresh }), ...(idToken !== undefined && { id_token: idToken }) });
+  const idToken = scopes.includes('openid') ? issueIdToken(deps, app, grant, scopes, user, c.nonce) : undefined;
+  return tokenResponse(signUserAccessToken(deps, app, grant, scopes, access), deps, scopes, {
+    ...(refresh !== undefined && { refresh_token: refresh }),
+    ...(idToken !== undefined && { id_token: idToken }),
+  });
 };

@@ -2,19 +2,13 @@ import type { Grant } from '../../domain/authorization.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
 import { canonicalResource } from '../../domain/resource.ts';
 import { isSubset, parseScopeParam } from '../../domain/scopes.ts';
-import type { OAuthDeps } from '../deps.ts';
 import { OAuthError } from '../errors.ts';
-import { issueIdToken, issueUserAccessToken, newRefreshToken, tokenResponse } from '../tokens/issue.ts';
+import { entitledScopes, issueIdToken, newRefreshToken, planAccess, signUserAccessToken, tokenResponse } from '../tokens/issue.ts';
+import { recordReuse, revokeFamily } from '../tokens/revoke.ts';
 import type { GrantHandler } from './types.ts';
 
 const invalidGrant = (why = 'The refresh token is invalid.') => new OAuthError('invalid_grant', why);
-
-/** Kills a refresh-token family and every access token issued with it (RFC 9700 §4.14.2). */
-export async function revokeFamily(deps: OAuthDeps, familyId: string, clientId: string): Promise<void> {
-  for (const t of await deps.storage.refreshTokens.revokeFamily(familyId, deps.clock.now())) {
-    await deps.storage.revocations.revoke(t.jti, clientId, t.exp);
-  }
-}
+const REUSED = 'The refresh token was already used; its whole family is revoked.';
 
 /**
  * `grant_type=refresh_token` (RFC 6749 §6). Every use rotates: the presented
@@ -24,14 +18,15 @@ export async function revokeFamily(deps: OAuthDeps, familyId: string, clientId: 
  * (unless the optional grace window applies: the immediately previous token,
  * within PORTICO_REFRESH_GRACE_SECONDS, gets the same successor again).
  * `scope` may narrow the access token, never widen it; the successor keeps
- * the original scope (RFC 6749 §6).
+ * the original scope (RFC 6749 §6). Tokens are signed only after rotation.
  */
-export const refreshToken: GrantHandler = async ({ deps, form, client }) => {
+export const refreshToken: GrantHandler = async ({ deps, request, form, client }) => {
   const app = client.application;
   const presented = form.get('refresh_token');
   if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is required.');
   if (presented.length > 200) throw invalidGrant();
   const digest = deps.keyring.digest('token', presented).toString('hex');
+  // Deleting the consent (or the application, or the user) deletes its refresh tokens with it.
   const current = await deps.storage.refreshTokens.find(digest);
   // Another client's token is not this client's business: refuse without touching it.
   if (!current || current.clientId !== app.clientId) throw invalidGrant();
@@ -44,13 +39,16 @@ export const refreshToken: GrantHandler = async ({ deps, form, client }) => {
     scopes = parsed;
   }
   const resources = form.all('resource');
-  if (resources.length > 1 || (resources.length === 1 && canonicalResource(resources[0]!) !== current.resource)) {
+  const asked = resources.length === 1 ? canonicalResource(resources[0]!) : null;
+  if (resources.length > 1 || (resources.length === 1 && (asked === null || asked !== current.resource))) {
     throw new OAuthError('invalid_target', 'A refresh token cannot change the resource.');
   }
+  const entitled = await entitledScopes(deps, app, current, scopes);
+  if (entitled === null) throw invalidGrant('The user no longer belongs to the organization of this grant.');
 
   const now = deps.clock.now();
   const grant: Grant = current;
-  const access = issueUserAccessToken(deps, app, grant, scopes);
+  const access = planAccess(deps);
   const next = newRefreshToken(deps);
   const graceMs = deps.config.refreshGraceSeconds * 1000;
   const result = await deps.storage.refreshTokens.rotate(
@@ -65,7 +63,7 @@ export const refreshToken: GrantHandler = async ({ deps, form, client }) => {
       accessJti: access.jti,
       accessExp: access.exp,
     },
-    graceMs > 0 ? deps.keyring.seal('token', Buffer.from(next.plaintext), digest) : null,
+    graceMs > 0 ? deps.keyring.seal('refresh-seal', Buffer.from(next.plaintext), digest) : null,
     now,
     graceMs,
   );
@@ -74,27 +72,27 @@ export const refreshToken: GrantHandler = async ({ deps, form, client }) => {
   if (result.outcome === 'unknown') throw invalidGrant('The refresh token has expired.');
   if (result.outcome === 'reused') {
     await revokeFamily(deps, current.familyId, app.clientId);
-    await deps.storage.audit.record({
-      id: deps.ids(ID_PREFIX.auditEvent),
-      event: 'oauth.refresh_token_reused',
-      organizationId: current.organizationId,
-      data: { client_id: app.clientId, user_id: current.userId, family_id: current.familyId },
-      context: { actor_type: 'client', actor_id: app.clientId, ip: null, request_id: null },
-      createdAt: now,
-    });
-    throw invalidGrant('The refresh token was already used; its whole family is revoked.');
+    await recordReuse(deps, request, 'oauth.refresh_token_reused', current);
+    throw invalidGrant(REUSED);
   }
   if (result.outcome === 'grace') {
-    successor = deps.keyring.open('token', result.successorSealed, digest).toString();
+    successor = deps.keyring.open('refresh-seal', result.successorSealed, digest).toString();
+    // Only the immediately previous token: once the successor itself was used, this is reuse. The new
+    // access token replaces (and revokes) the one of the answer that was lost, so a later family
+    // revocation still reaches it.
+    const replaced = await deps.storage.refreshTokens.replaceAccess(deps.keyring.digest('token', successor).toString('hex'), access);
     const live = await deps.storage.refreshTokens.find(deps.keyring.digest('token', successor).toString('hex'));
-    // Only the immediately previous token: once the successor itself was used, this is reuse.
-    if (!live || live.rotatedAt !== null || live.revokedAt !== null) {
-      await revokeFamily(deps, current.familyId, app.clientId);
-      throw invalidGrant('The refresh token was already used; its whole family is revoked.');
+    if (!replaced || !live || live.rotatedAt !== null) {
+      await revokeFamily(deps, current.familyId, app.clientId, [access]);
+      await recordReuse(deps, request, 'oauth.refresh_token_reused', current);
+      throw invalidGrant(REUSED);
     }
+    await deps.storage.revocations.revokeMany([replaced], app.clientId);
   }
-  if (!(await deps.storage.consents.get(current.consentId))) throw invalidGrant('The authorization was withdrawn.');
-  const user = scopes.includes('openid') ? await deps.storage.users.get(current.userId) : null;
-  const idToken = user ? issueIdToken(deps, app, grant, scopes, user, null) : undefined;
-  return tokenResponse(access, deps, scopes, { refresh_token: successor, ...(idToken !== undefined && { id_token: idToken }) });
+  const user = entitled.includes('openid') ? await deps.storage.users.get(current.userId) : null;
+  const idToken = user ? issueIdToken(deps, app, grant, entitled, user, null) : undefined;
+  return tokenResponse(signUserAccessToken(deps, app, grant, entitled, access), deps, entitled, {
+    refresh_token: successor,
+    ...(idToken !== undefined && { id_token: idToken }),
+  });
 };

@@ -1,16 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import type { Application } from '../../domain/application.ts';
-import type { Grant } from '../../domain/authorization.ts';
+import { OIDC_SCOPES, type Grant } from '../../domain/authorization.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
 import type { User } from '../../domain/user.ts';
 import type { OAuthDeps } from '../deps.ts';
 import type { TokenResponse } from '../grants/types.ts';
 import { signJwt } from './jwt.ts';
 
-export interface IssuedAccess {
-  readonly token: string;
+/**
+ * An access token decided but not signed yet: its `jti` and expiry are stored
+ * (on the code or refresh-token row) before the work that can fail, so a
+ * concurrent reuse can revoke it; signing comes last.
+ */
+export interface PlannedAccess {
   readonly jti: string;
+  readonly iat: number;
   readonly exp: Date;
+}
+
+export function planAccess(deps: OAuthDeps): PlannedAccess {
+  const iat = Math.floor(deps.clock.now().getTime() / 1000);
+  return { jti: deps.ids(ID_PREFIX.bare), iat, exp: new Date((iat + deps.config.accessTokenTtl) * 1000) };
 }
 
 /**
@@ -18,13 +28,12 @@ export interface IssuedAccess {
  * resource or the environment's client ID, `sid` = the consent, `org_id` when
  * an organization was chosen, plus the user's consent-option choices.
  */
-export function issueUserAccessToken(deps: OAuthDeps, app: Application, grant: Grant, scopes: readonly string[]): IssuedAccess {
+export function signUserAccessToken(deps: OAuthDeps, app: Application, grant: Grant, scopes: readonly string[], plan: PlannedAccess): string {
   const signer = deps.keys.signer();
   if (!signer) throw new Error('no signing key');
-  const iat = Math.floor(deps.clock.now().getTime() / 1000);
-  const exp = iat + deps.config.accessTokenTtl;
-  const jti = deps.ids(ID_PREFIX.bare);
-  const token = signJwt(signer, {
+  const { jti, iat } = plan;
+  const exp = Math.floor(plan.exp.getTime() / 1000);
+  return signJwt(signer, {
     ...grant.claims,
     iss: deps.config.issuer,
     sub: grant.userId,
@@ -37,7 +46,6 @@ export function issueUserAccessToken(deps: OAuthDeps, app: Application, grant: G
     iat,
     exp,
   });
-  return { token, jti, exp: new Date(exp * 1000) };
 }
 
 /** OpenID Connect ID token: `aud` = the app's client ID, profile/email claims by scope. */
@@ -85,6 +93,17 @@ export function newRefreshToken(deps: OAuthDeps): { plaintext: string; digest: s
   return { plaintext, digest: deps.keyring.digest('token', plaintext).toString('hex') };
 }
 
-export function tokenResponse(access: IssuedAccess, deps: OAuthDeps, scopes: readonly string[], extra: { refresh_token?: string; id_token?: string }): TokenResponse {
-  return { access_token: access.token, token_type: 'Bearer', expires_in: deps.config.accessTokenTtl, scope: scopes.join(' '), ...extra };
+export function tokenResponse(accessToken: string, deps: OAuthDeps, scopes: readonly string[], extra: { refresh_token?: string; id_token?: string }): TokenResponse {
+  return { access_token: accessToken, token_type: 'Bearer', expires_in: deps.config.accessTokenTtl, scope: scopes.join(' '), ...extra };
+}
+
+/**
+ * What the grant still entitles: the user must still belong to the token's
+ * organization, and scopes an administrator removed from the application are
+ * no longer issued. Null when the grant is no longer valid at all.
+ */
+export async function entitledScopes(deps: OAuthDeps, app: Application, grant: Grant, scopes: readonly string[]): Promise<string[] | null> {
+  if (grant.organizationId !== null && !(await deps.storage.memberships.exists(grant.userId, grant.organizationId))) return null;
+  const allowed = new Set<string>([...OIDC_SCOPES, ...app.scopes]);
+  return scopes.filter((s) => allowed.has(s));
 }

@@ -49,18 +49,8 @@ export class SqlConsents implements ConsentRepository {
   async grant(key: ConsentKey, g: { newId: string; scopes: readonly string[]; claims: Readonly<Record<string, string>>; at: Date }): Promise<Consent> {
     const at = toIso(g.at);
     return atomically(this.#db, async (trx) => {
-      const existing = await this.#where(trx, key).executeTakeFirst();
-      if (existing) {
-        const scopes = [...new Set([...parseJson<string[]>(existing.granted_scopes), ...g.scopes])];
-        const row = await trx
-          .updateTable('consents')
-          .set({ granted_scopes: JSON.stringify(scopes), claims: JSON.stringify(g.claims), updated_at: at })
-          .where('id', '=', existing.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return toConsent(row);
-      }
-      const row = await trx
+      // Insert-or-nothing first: two tabs granting at once must not collide on the unique key.
+      const inserted = await trx
         .insertInto('consents')
         .values({
           id: g.newId,
@@ -73,6 +63,16 @@ export class SqlConsents implements ConsentRepository {
           created_at: at,
           updated_at: at,
         })
+        .onConflict((oc) => oc.columns(['user_id', 'application_id', 'organization_key', 'resource_key']).doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted) return toConsent(inserted);
+      const existing = await this.#where(trx, key).executeTakeFirstOrThrow();
+      const scopes = [...new Set([...parseJson<string[]>(existing.granted_scopes), ...g.scopes])];
+      const row = await trx
+        .updateTable('consents')
+        .set({ granted_scopes: JSON.stringify(scopes), claims: JSON.stringify(g.claims), updated_at: at })
+        .where('id', '=', existing.id)
         .returningAll()
         .executeTakeFirstOrThrow();
       return toConsent(row);
@@ -85,8 +85,13 @@ export class SqlConsents implements ConsentRepository {
     return assemblePage(page, rows.map(toConsent));
   }
 
-  async deleteForApplication(userId: string, applicationId: string): Promise<string[]> {
-    const rows = await this.#db.deleteFrom('consents').where('user_id', '=', userId).where('application_id', '=', applicationId).returning('id').execute();
-    return rows.map((r) => r.id);
+  async findForApplication(userId: string, applicationId: string): Promise<Consent[]> {
+    if (unstorable(userId) || unstorable(applicationId)) return [];
+    const rows = await this.#db.selectFrom('consents').selectAll().where('user_id', '=', userId).where('application_id', '=', applicationId).execute();
+    return rows.map(toConsent);
+  }
+
+  async deleteForApplication(userId: string, applicationId: string): Promise<void> {
+    await this.#db.deleteFrom('consents').where('user_id', '=', userId).where('application_id', '=', applicationId).execute();
   }
 }

@@ -86,11 +86,11 @@ export class SqlAuthorizationCodes implements AuthorizationCodeRepository {
       .execute();
   }
 
-  async consume(digest: string, at: Date): Promise<ConsumeCodeResult> {
+  async consume(digest: string, at: Date, issues: { familyId: string; accessJti: string; accessExp: Date }): Promise<ConsumeCodeResult> {
     // One conditional statement: of any number of concurrent exchanges exactly one wins (security bar I3).
     const row = await this.#db
       .updateTable('authorization_codes')
-      .set({ consumed_at: toIso(at) })
+      .set({ consumed_at: toIso(at), family_id: issues.familyId, access_jti: issues.accessJti, access_exp: toIso(issues.accessExp) })
       .where('digest', '=', digest)
       .where('consumed_at', 'is', null)
       .returningAll()
@@ -98,10 +98,6 @@ export class SqlAuthorizationCodes implements AuthorizationCodeRepository {
     if (row) return { outcome: 'consumed', code: toCode(row) };
     const used = await this.#db.selectFrom('authorization_codes').selectAll().where('digest', '=', digest).executeTakeFirst();
     return used ? { outcome: 'reused', code: toCode(used) } : { outcome: 'unknown' };
-  }
-
-  async attachTokens(digest: string, familyId: string | null, accessJti: string, accessExp: Date): Promise<void> {
-    await this.#db.updateTable('authorization_codes').set({ family_id: familyId, access_jti: accessJti, access_exp: toIso(accessExp) }).where('digest', '=', digest).execute();
   }
 
   async purge(before: Date): Promise<number> {
@@ -155,7 +151,7 @@ export class SqlRefreshTokens implements RefreshTokenRepository {
         .executeTakeFirst();
       if (rotated) {
         await trx.insertInto('refresh_tokens').values(this.#values(successor)).execute();
-        return { outcome: 'rotated', previous: toRefresh(rotated) };
+        return { outcome: 'rotated' };
       }
       const row = await trx.selectFrom('refresh_tokens').selectAll().where('digest', '=', digest).executeTakeFirst();
       if (!row) return { outcome: 'unknown' };
@@ -176,14 +172,30 @@ export class SqlRefreshTokens implements RefreshTokenRepository {
 
   async #revoke(column: 'family_id' | 'consent_id', values: readonly string[], at: Date): Promise<IssuedAccessToken[]> {
     if (values.length === 0) return [];
-    const rows = await this.#db
+    const now = toIso(at);
+    await this.#db
       .updateTable('refresh_tokens')
-      .set({ revoked_at: toIso(at), successor_sealed: null })
+      .set({ revoked_at: now, successor_sealed: null })
       .where(column, 'in', [...values])
       .where('revoked_at', 'is', null)
-      .returning(['access_jti', 'access_exp'])
+      .execute();
+    // Only access tokens that can still be alive need a revocation entry (a long family has thousands of dead ones).
+    const rows = await this.#db
+      .selectFrom('refresh_tokens')
+      .select(['access_jti', 'access_exp'])
+      .where(column, 'in', [...values])
+      .where('access_exp', '>', now)
       .execute();
     return rows.map((r) => ({ jti: r.access_jti, exp: fromIso(r.access_exp) }));
+  }
+
+  async replaceAccess(digest: string, access: IssuedAccessToken): Promise<IssuedAccessToken | null> {
+    return atomically(this.#db, async (trx) => {
+      const row = await trx.selectFrom('refresh_tokens').select(['access_jti', 'access_exp']).where('digest', '=', digest).where('revoked_at', 'is', null).executeTakeFirst();
+      if (!row) return null;
+      await trx.updateTable('refresh_tokens').set({ access_jti: access.jti, access_exp: toIso(access.exp) }).where('digest', '=', digest).execute();
+      return { jti: row.access_jti, exp: fromIso(row.access_exp) };
+    });
   }
 
   revokeFamily(familyId: string, at: Date): Promise<IssuedAccessToken[]> {

@@ -42,8 +42,9 @@ export class SqlInteractions implements InteractionRepository {
         binding_digest: i.bindingDigest,
         created_at: at,
         expires_at: toIso(i.expiresAt),
-        // With a live browser session there is nothing for the company's login to complete.
-        completed_at: i.userId === null ? null : at,
+        // With a live browser session there is nothing for the company's login to complete;
+        // completed_at then records when that session's user authenticated.
+        completed_at: i.userId === null ? null : toIso(i.authTime ?? i.at),
         resumed_at: i.userId === null ? null : at,
         finished_at: null,
       })
@@ -72,17 +73,29 @@ export class SqlInteractions implements InteractionRepository {
     return 'already_completed';
   }
 
-  async resume(resumeDigest: string, bindingDigest: string, at: Date): Promise<Interaction | null> {
-    const now = toIso(at);
+  async findByResume(resumeDigest: string, at: Date): Promise<Interaction | null> {
     const row = await this.#db
-      .updateTable('interactions')
-      .set({ resumed_at: now, binding_digest: bindingDigest })
+      .selectFrom('interactions')
+      .selectAll()
       .where('resume_digest', '=', resumeDigest)
       .where('resumed_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returningAll()
+      .where('expires_at', '>', toIso(at))
       .executeTakeFirst();
     return row ? toInteraction(row) : null;
+  }
+
+  async resume(id: string, resumeDigest: string, bindingDigest: string, at: Date): Promise<boolean> {
+    const now = toIso(at);
+    const r = await this.#db
+      .updateTable('interactions')
+      .set({ resumed_at: now })
+      .where('id', '=', id)
+      .where('resume_digest', '=', resumeDigest)
+      .where('binding_digest', '=', bindingDigest)
+      .where('resumed_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
   }
 
   async selectOrganization(id: string, organizationId: string): Promise<void> {
@@ -110,13 +123,14 @@ export class SqlSessions implements SessionRepository {
     await this.#db.insertInto('user_sessions').values({ digest, user_id: userId, created_at: toIso(at), expires_at: toIso(expiresAt) }).execute();
   }
 
-  async find(digest: string, now: Date): Promise<string | null> {
-    const row = await this.#db.selectFrom('user_sessions').select('user_id').where('digest', '=', digest).where('expires_at', '>', toIso(now)).executeTakeFirst();
-    return row?.user_id ?? null;
-  }
-
-  async delete(digest: string): Promise<void> {
-    await this.#db.deleteFrom('user_sessions').where('digest', '=', digest).execute();
+  async find(digest: string, now: Date): Promise<{ userId: string; authTime: Date } | null> {
+    const row = await this.#db
+      .selectFrom('user_sessions')
+      .select(['user_id', 'created_at'])
+      .where('digest', '=', digest)
+      .where('expires_at', '>', toIso(now))
+      .executeTakeFirst();
+    return row ? { userId: row.user_id, authTime: fromIso(row.created_at) } : null;
   }
 
   async purge(now: Date): Promise<number> {

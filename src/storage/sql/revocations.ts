@@ -17,6 +17,13 @@ export class SqlRevocations implements RevocationRepository {
       .execute();
   }
 
+  async revokeMany(tokens: readonly { readonly jti: string; readonly exp: Date }[], clientId: string): Promise<void> {
+    for (let i = 0; i < tokens.length; i += 500) {
+      const chunk = tokens.slice(i, i + 500).map((t) => ({ jti: t.jti, client_id: clientId, expires_at: toIso(t.exp) }));
+      await this.#db.insertInto('revoked_tokens').values(chunk).onConflict((oc) => oc.column('jti').doNothing()).execute();
+    }
+  }
+
   async isRevoked(jti: string): Promise<boolean> {
     if (unstorable(jti)) return false;
     const row = await this.#db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti).executeTakeFirst();

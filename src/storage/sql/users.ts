@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { assemblePage, planKeyset, type Page, type PageRequest } from '../../domain/pagination.ts';
 import type { User } from '../../domain/user.ts';
 import type { Membership, MembershipRepository, UserRepository, UserUpsert } from '../port.ts';
-import { isForeignKeyViolation, uniqueViolationColumn } from './errors.ts';
+import { isForeignKeyViolation } from './errors.ts';
 import { applyKeyset, atomically, fromIso, parseJson, toIso, unstorable } from './rows.ts';
 import type { Database, UsersTable } from './schema.ts';
 
@@ -112,11 +112,12 @@ export class SqlMemberships implements MembershipRepository {
       await this.#db
         .insertInto('organization_memberships')
         .values({ id: m.id, user_id: m.userId, organization_id: m.organizationId, status: 'active', created_at: toIso(m.at), updated_at: toIso(m.at) })
+        // Already a member: creating it again answers the existing membership.
+        .onConflict((oc) => oc.columns(['user_id', 'organization_id']).doNothing())
         .execute();
     } catch (err) {
       if (isForeignKeyViolation(err)) return null;
-      // Already a member: creating it again answers the existing membership.
-      if (uniqueViolationColumn(err) === null) throw err;
+      throw err;
     }
     const row = await this.#select(this.#db).where('m.user_id', '=', m.userId).where('m.organization_id', '=', m.organizationId).executeTakeFirst();
     return row ? this.#toMembership(row) : null;
@@ -126,6 +127,16 @@ export class SqlMemberships implements MembershipRepository {
     if (unstorable(id)) return null;
     const row = await this.#select(this.#db).where('m.id', '=', id).executeTakeFirst();
     return row ? this.#toMembership(row) : null;
+  }
+
+  async exists(userId: string, organizationId: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('organization_memberships')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async list(page: PageRequest, filter: { userId?: string; organizationId?: string }): Promise<Page<Membership>> {
