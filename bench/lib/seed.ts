@@ -44,9 +44,10 @@ type OrgRow = Insertable<OrganizationsTable>;
  * applications / APPS_PER_ORGANIZATION organizations, straight into the tables,
  * in the column formats of src/storage/sql/applications.ts and organizations.ts.
  *
- * Shapes, by index i: i % 10 == 0 first-party OAuth (no organization),
- * i % 10 == 1 third-party OAuth, otherwise M2M; owner = organization i % orgs,
- * so every organization's applications are spread over the whole ID range.
+ * Shapes, by kind = floor(i / orgs) % 10: 0 first-party OAuth (no
+ * organization), 1 third-party OAuth, otherwise M2M; owner = organization
+ * i % orgs, so every organization's applications are spread over the whole
+ * ID range and every organization has every shape.
  * IDs come from UlidFactory on a simulated clock: strictly increasing, as
  * the keyset pagination requires.
  */
@@ -105,7 +106,10 @@ export async function seed(url: string, applications: number, log: (line: string
             clock += APP_SPACING_MS;
             const id = ids(ID_PREFIX.application);
             const clientId = ids(ID_PREFIX.clientId);
-            rows.push(applicationRow(i, id, clientId, organizationIds[i % orgCount]!, new Date(clock).toISOString()));
+            // Owner i mod orgs; the shape cycles once per pass over the organizations, so every
+            // organization gets every shape (and about 90 applications: first-party ones have no owner).
+            const kind = Math.floor(i / orgCount) % 10;
+            rows.push(applicationRow(i, kind, id, clientId, organizationIds[i % orgCount]!, new Date(clock).toISOString()));
             if (i % stride === 0) {
               sample.push({ index: i, id, clientId });
               if (i >= midLo && i < midHi) middleCursors.push(id);
@@ -146,8 +150,7 @@ export async function seed(url: string, applications: number, log: (line: string
   }
 }
 
-function applicationRow(i: number, id: string, clientId: string, organizationId: string, at: string): AppRow {
-  const kind = i % 10;
+function applicationRow(i: number, kind: number, id: string, clientId: string, organizationId: string, at: string): AppRow {
   const common = {
     id,
     client_id: clientId,

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,16 +12,19 @@ export interface ServerLogSummary {
   errors: number;
   /** The first few distinct problem lines, trimmed. */
   samples: string[];
+  /** Lines on stdout that are not log records (banners such as "2 workers listening"). */
+  notes: string[];
   stderr: string;
 }
 
-/** Portico in its own process: `node src/main.ts`, as in production. */
+/** Portico in its own process (and, with PORTICO_WORKERS > 1, its cluster workers): `node src/main.ts`, as in production. */
 export interface ServerProcess {
+  /** The process we spawned (the cluster primary when there are workers). */
   readonly pid: number;
   readonly baseUrl: string;
   readonly apiKey: string;
-  /** Current resident set size in KiB, or null once the process is gone. */
-  rssKb(): number | null;
+  /** The spawned process and all its live descendants. */
+  pids(): number[];
   logs(): ServerLogSummary;
   stop(): Promise<void>;
 }
@@ -29,6 +32,8 @@ export interface ServerProcess {
 export interface StartOptions {
   readonly repoRoot: string;
   readonly databaseUrl: string;
+  /** PORTICO_WORKERS; undefined leaves the server's default (one per core). */
+  readonly workers?: number;
 }
 
 async function freePort(): Promise<number> {
@@ -41,6 +46,53 @@ async function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** `pid` and its descendants, from /proc/<pid>/task/<tid>/children. */
+export function processTree(pid: number): number[] {
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue; // gone
+    }
+    out.push(p);
+    for (const tid of tasks) {
+      try {
+        for (const c of readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8').split(' ')) if (c.trim() !== '') queue.push(Number(c));
+      } catch {
+        // thread gone
+      }
+    }
+  }
+  return out;
+}
+
+/** CPU time (user + system) of a process in seconds, from /proc/<pid>/stat (USER_HZ = 100). */
+export function readCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy CPU seconds of the whole machine, all cores (from the first line of /proc/stat). */
+export function readMachineBusySeconds(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal ...: busy = all but idle and iowait.
+    const busy = fields.reduce((n, v, i) => (i === 3 || i === 4 || i > 7 ? n : n + v), 0);
+    return busy / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 export function readRssKb(pid: number): number | null {
@@ -70,6 +122,7 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
     PORTICO_SECRET_KEY: randomBytes(32).toString('base64url'),
     PORTICO_LOG_LEVEL: 'warn',
   });
+  if (options.workers !== undefined) env.PORTICO_WORKERS = String(options.workers);
 
   const child: ChildProcess = spawn(join(options.repoRoot, 'node_modules/.bin/node'), ['--disable-warning=ExperimentalWarning', 'src/main.ts'], {
     cwd: options.repoRoot,
@@ -79,7 +132,7 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not spawn the server');
 
-  const summary: ServerLogSummary = { warnings: 0, errors: 0, samples: [], stderr: '' };
+  const summary: ServerLogSummary = { warnings: 0, errors: 0, samples: [], notes: [], stderr: '' };
   const seen = new Set<string>();
   const note = (line: string) => {
     const key = line.replace(/"(time|reqId|pid|hostname)":[^,}]*,?/g, '').slice(0, 300);
@@ -94,7 +147,9 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
         const parsed: unknown = JSON.parse(line);
         if (typeof parsed === 'object' && parsed !== null && 'level' in parsed && typeof parsed.level === 'number') level = parsed.level;
       } catch {
-        level = 40; // not a log line: worth a look
+        // Not a log record: a banner.
+        if (summary.notes.length < MAX_SAMPLES && line.trim() !== '') summary.notes.push(line.trim());
+        return;
       }
       if (level >= 50) summary.errors++;
       else if (level >= 40) summary.warnings++;
@@ -138,8 +193,8 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
     pid,
     baseUrl,
     apiKey,
-    rssKb: () => (state.exited === null ? readRssKb(pid) : null),
-    logs: () => ({ ...summary, samples: [...summary.samples] }),
+    pids: () => (state.exited === null ? processTree(pid) : []),
+    logs: () => ({ ...summary, samples: [...summary.samples], notes: [...summary.notes] }),
     async stop() {
       if (state.exited !== null) return;
       child.kill('SIGTERM');
@@ -152,26 +207,39 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
   };
 }
 
-/** Samples a process's RSS every `intervalMs` and keeps the peak. */
+/**
+ * Samples the RSS of a process tree every `intervalMs` (the tree itself is
+ * re-read every 10 samples) and keeps the peak of the sum and of each process.
+ */
 export class RssSampler {
   #peakKb = 0;
   #samples = 0;
+  readonly #perPid = new Map<number, number>();
   readonly #timer: NodeJS.Timeout;
 
-  constructor(read: () => number | null, intervalMs = 50) {
+  constructor(tree: () => number[], intervalMs = 50) {
+    let pids = tree();
+    let n = 0;
     const take = () => {
-      const kb = read();
-      if (kb === null) return;
+      if (++n % 10 === 0) pids = tree();
+      let sum = 0;
+      for (const pid of pids) {
+        const kb = readRssKb(pid);
+        if (kb === null) continue;
+        sum += kb;
+        if (kb > (this.#perPid.get(pid) ?? 0)) this.#perPid.set(pid, kb);
+      }
+      if (sum === 0) return;
       this.#samples++;
-      if (kb > this.#peakKb) this.#peakKb = kb;
+      if (sum > this.#peakKb) this.#peakKb = sum;
     };
     take();
     this.#timer = setInterval(take, intervalMs);
   }
 
-  /** Stops sampling; returns the peak in KiB and the number of samples taken. */
-  stop(): { peakKb: number; samples: number } {
+  /** Stops sampling: the peak sum in KiB, each process's peak, and the number of samples taken. */
+  stop(): { peakKb: number; perPidPeakKb: Record<string, number>; samples: number } {
     clearInterval(this.#timer);
-    return { peakKb: this.#peakKb, samples: this.#samples };
+    return { peakKb: this.#peakKb, perPidPeakKb: Object.fromEntries([...this.#perPid].map(([k, v]) => [String(k), v])), samples: this.#samples };
   }
 }

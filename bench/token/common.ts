@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Constants, names and small helpers shared by the token benchmark's modules. */
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+export const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
+export const TOKEN_PATH = '/oauth2/token';
+/** The client_credentials request every client_credentials target gets, byte for byte. */
+export const BODY = 'grant_type=client_credentials&scope=read';
+export const SCOPE = 'read';
+/** What the code-exchange and refresh targets ask for: an ID token and a refresh token come with every answer. */
+export const USER_SCOPE = 'openid offline_access';
+/** PORTICO_AUTH_FAILURE_LIMIT for the wrong-secret run: far above what a run can send in a minute. */
+export const AUTH_FAILURE_LIMIT_MAX = '999999';
+export const PEER_AUDIENCE = 'https://api.bench.example';
+
+export type Alg = 'RS256' | 'ES256';
+
+/** What --only selects. */
+export const TARGET_GROUPS = ['portico', 'code-exchange', 'refresh', 'oidc-provider', 'ceiling', 'large', 'wrong-secret'] as const;
+export type TargetGroup = (typeof TARGET_GROUPS)[number];
+
+/** The rows of the report, in this order. */
+export const TARGET_ORDER = [
+  'portico',
+  'portico-code-exchange',
+  'portico-refresh',
+  'oidc-provider',
+  'ceiling',
+  'portico-large',
+  'portico-5-secrets-right',
+  'portico-5-secrets-wrong',
+] as const;
+export type Target = (typeof TARGET_ORDER)[number];
+
+export type GrantType = 'client_credentials' | 'authorization_code' | 'refresh_token';
+
+/** Targets issue #3 sets. */
+export const TARGETS = {
+  rs256VsOidcProvider: 1.5,
+  es256VsOidcProvider: 2.0,
+  rs256VsCeiling: 0.85,
+  rs256P99Ms: 20,
+  /** Large / small throughput at least this. */
+  largeVsSmall: 0.9,
+  /** Wrong-secret CPU per request at most this times the right one's (10% allowance for measurement noise). */
+  wrongVsRightCpu: 1.1,
+} as const;
+
+export const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+export const f = (n: number | null | undefined, digits: number): string =>
+  n !== null && n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+
+export function median(values: readonly number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
