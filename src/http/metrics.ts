@@ -21,11 +21,23 @@ export interface MetricsSnapshot {
   histograms: Record<string, Record<string, Histogram>>;
 }
 
-const labelKey = (labels: Readonly<Record<string, string>>) =>
-  Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${labels[k]!.replace(/["\\\n]/g, '_')}"`)
-    .join(',');
+const labelKeys = new Map<string, string>();
+
+/** `a="x",b="y"` with names sorted; memoised, since the same few label sets recur on every request. */
+function labelKey(labels: Readonly<Record<string, string>>): string {
+  const names = Object.keys(labels);
+  const raw = names.map((k) => `${k}\u0000${labels[k]}`).join('\u0001');
+  let key = labelKeys.get(raw);
+  if (key === undefined) {
+    key = names
+      .sort()
+      .map((k) => `${k}="${labels[k]!.replace(/["\\\n]/g, '_')}"`)
+      .join(',');
+    // Bounded: label values come from route patterns and status codes, but never trust that blindly.
+    if (labelKeys.size < 10_000) labelKeys.set(raw, key);
+  }
+  return key;
+}
 
 /** In-process counters and histograms in the Prometheus text format. */
 export class Metrics {

@@ -41,6 +41,18 @@ export async function revokeApiKey(deps: Pick<ManagementDeps, 'storage' | 'clock
   });
 }
 
+const configuredDigests = new WeakMap<object, Buffer>();
+
+/** PORTICO_API_KEY's digest, computed once per keyring. */
+function configuredDigest(deps: ManagementDeps): Buffer {
+  let d = configuredDigests.get(deps.keyring);
+  if (!d) {
+    d = deps.keyring.digest('api-key', deps.configuredApiKey ?? '');
+    configuredDigests.set(deps.keyring, d);
+  }
+  return d;
+}
+
 /** Checks `Authorization: Bearer sk_…`; null when missing or not a live key. */
 export async function authenticateApiKey(deps: ManagementDeps, header: string | undefined): Promise<ApiPrincipal | null> {
   if (header === undefined) return null;
@@ -48,9 +60,7 @@ export async function authenticateApiKey(deps: ManagementDeps, header: string | 
   const presented = match?.[1];
   if (presented === undefined || !API_KEY_RE.test(presented)) return null;
   const digest = deps.keyring.digest('api-key', presented);
-  if (deps.configuredApiKey !== null && digestsEqual(digest, deps.keyring.digest('api-key', deps.configuredApiKey))) {
-    return { apiKeyId: 'env' };
-  }
+  if (deps.configuredApiKey !== null && digestsEqual(digest, configuredDigest(deps))) return { apiKeyId: 'env' };
   const stored = await deps.storage.apiKeys.findByDigest(digest);
   return stored ? { apiKeyId: stored.id } : null;
 }

@@ -38,12 +38,11 @@ export function serverMetadata(deps: OAuthDeps) {
 /** Discovery documents and the JWKS: public, cacheable, CORS-readable. */
 export function discoveryRoutes(app: FastifyInstance, deps: OAuthDeps): void {
   const cors = { 'access-control-allow-origin': '*' };
-  app.get('/.well-known/oauth-authorization-server', async (_req, reply) =>
-    reply.headers({ ...cors, 'cache-control': 'public, max-age=300' }).send(serverMetadata(deps)),
-  );
-  app.get('/.well-known/openid-configuration', async (_req, reply) =>
-    reply.headers({ ...cors, 'cache-control': 'public, max-age=300' }).send(serverMetadata(deps)),
-  );
+  const metadata = JSON.stringify(serverMetadata(deps));
+  const sendMetadata = async (_req: unknown, reply: import('fastify').FastifyReply) =>
+    reply.headers({ ...cors, 'cache-control': 'public, max-age=300' }).type('application/json; charset=utf-8').send(metadata);
+  app.get('/.well-known/oauth-authorization-server', sendMetadata);
+  app.get('/.well-known/openid-configuration', sendMetadata);
   const jwks = async (_req: unknown, reply: import('fastify').FastifyReply) =>
     reply.headers({ ...cors, 'cache-control': `public, max-age=${deps.config.jwksMaxAge}` }).send(deps.keys.jwks());
   app.get('/oauth2/jwks', jwks);

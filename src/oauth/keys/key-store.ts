@@ -41,6 +41,8 @@ export class KeyStore {
   readonly #clock: Clock;
   readonly #options: KeyStoreOptions;
   #keys = new Map<string, Loaded>();
+  /** The schedule computed at `validUntil`'s last change: it holds until the next activation or retirement. */
+  #cached: { schedule: ReturnType<typeof keySchedule>; validFrom: number; validUntil: number } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #lastMissRefresh = 0;
 
@@ -59,6 +61,7 @@ export class KeyStore {
       next.set(k.kid, this.#keys.get(k.kid) ?? { stored: k, publicKey: createPublicKey({ key: k.publicJwk as never, format: 'jwk' }) });
     }
     this.#keys = next;
+    this.#cached = undefined;
   }
 
   /** Periodic refresh in the background (unref'd: never keeps the process alive). */
@@ -76,8 +79,16 @@ export class KeyStore {
     this.#timer = undefined;
   }
 
+  /** The schedule now; recomputed only when a key activates or retires (not per token). */
   #schedule() {
-    return keySchedule([...this.#keys.values()].map((k) => k.stored), this.#clock.now(), this.#options.retentionMs);
+    const now = this.#clock.now().getTime();
+    if (this.#cached && now < this.#cached.validUntil && now >= this.#cached.validFrom) return this.#cached.schedule;
+    const keys = [...this.#keys.values()].map((k) => k.stored);
+    const schedule = keySchedule(keys, new Date(now), this.#options.retentionMs);
+    // Every instant at which the schedule can change: an activation, or an activation + retention.
+    const changes = keys.flatMap((k) => [k.activeFrom.getTime(), k.activeFrom.getTime() + this.#options.retentionMs]).filter((t) => t > now);
+    this.#cached = { schedule, validFrom: now, validUntil: Math.min(...changes, now + 60_000) };
+    return schedule;
   }
 
   /** The key that signs now; null only before the first key exists. */

@@ -12,7 +12,7 @@ export class SqlAuthFailures implements AuthFailureRepository {
     this.#db = db;
     this.#pairQuery = reusable(
       db,
-      db
+      () => db
         .selectFrom('auth_failures')
         .selectAll()
         .where('key', 'in', ['\u0001k1', '\u0001k2'])

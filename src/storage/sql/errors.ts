@@ -57,17 +57,24 @@ export function translateError(err: unknown): unknown {
  * domain errors, in one place instead of a try/catch per query.
  */
 export function translating<T extends object>(repo: T): T {
+  // One wrapper per method, made on first access (not per call: this is on the token path).
+  const wrappers = new Map<PropertyKey, unknown>();
   return new Proxy(repo, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
       if (typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        try {
-          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        } catch (err) {
-          throw translateError(err);
-        }
-      };
+      let wrapper = wrappers.get(prop);
+      if (!wrapper) {
+        wrapper = async (...args: unknown[]) => {
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          } catch (err) {
+            throw translateError(err);
+          }
+        };
+        wrappers.set(prop, wrapper);
+      }
+      return wrapper;
     },
   });
 }

@@ -49,14 +49,20 @@ export function atomically<DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promi
  * SQLite reuses the prepared statement cached by its SQL text). Build the
  * query with distinct sentinel strings where the arguments go.
  */
-export function reusable<DB, R>(db: Kysely<DB>, query: Compilable<R>, sentinels: readonly string[]): (...args: unknown[]) => Promise<R[]> {
-  const compiled = query.compile();
-  const positions = sentinels.map((s) => {
-    const i = compiled.parameters.indexOf(s);
-    if (i === -1 || compiled.parameters.lastIndexOf(s) !== i) throw new Error(`sentinel ${s} must appear exactly once`);
-    return i;
-  });
+export function reusable<DB, R>(db: Kysely<DB>, build: () => Compilable<R>, sentinels: readonly string[]): (...args: unknown[]) => Promise<R[]> {
+  // Compiled on first use: repositories are also built per transaction, most never run this query.
+  let compiled: CompiledQuery<R> | undefined;
+  let positions: number[] = [];
   return async (...args) => {
+    if (!compiled) {
+      const c = build().compile();
+      positions = sentinels.map((s) => {
+        const i = c.parameters.indexOf(s);
+        if (i === -1 || c.parameters.lastIndexOf(s) !== i) throw new Error(`sentinel ${s} must appear exactly once`);
+        return i;
+      });
+      compiled = c;
+    }
     const params = [...compiled.parameters];
     positions.forEach((p, i) => (params[p] = args[i]));
     return (await db.executeQuery<R>(CompiledQuery.raw(compiled.sql, params))).rows;

@@ -30,7 +30,7 @@ export class SqlClientSecrets implements ClientSecretRepository {
     // One round trip: the application and its (at most five) secrets. Compiled once: the token endpoint runs it per request.
     this.#credentialsQuery = reusable(
       db,
-      db
+      () => db
         .selectFrom('connect_applications as a')
         .leftJoin('client_secrets as s', 's.application_id', 'a.id')
         .selectAll('a')
