@@ -2,22 +2,33 @@
 //
 // Every property sends real HTTP requests (plain fetch, redirect: 'manual', a
 // 5 s AbortSignal so a hang fails the run) to a real Portico on a real port,
-// for every dialect. Generated requests are plain data in which `@@name@@`
-// placeholders stand for the seeded client IDs, session cookies, interaction
-// IDs, CSRF tokens, resume links, codes and refresh tokens; they are resolved
-// just before sending, so counterexamples shrink and print readably and the
-// runs fast-check replays while shrinking meet live objects again.
+// for every dialect. Every harness request (seeding included) has the same
+// timeout, and a failed setup closes the server it started, so a broken run
+// ends instead of hanging. Generated requests are plain data in which
+// `@@name@@` placeholders stand for the seeded client IDs, session cookies,
+// interaction IDs, binding cookie names and values, CSRF tokens, resume
+// links, codes and refresh tokens; they are resolved just before sending, so
+// counterexamples shrink and print readably and the runs fast-check replays
+// while shrinking meet live objects again.
+//
+// The browser binding: GET /oauth2/authorize binds every authorization it
+// starts to the browser with a cookie of its own, `portico_ia_<last 12
+// characters of the interaction id>` (Path=/oauth2/authorize, HttpOnly,
+// SameSite=Lax, Max-Age=600). The harness computes that name from the
+// interaction id; the page steps and the resume link work only with it, so a
+// resume link opened in another browser is an error page, never a redirect.
 //
 // Each property computes what the answer must be from the request alone (an
 // oracle written from the RFCs and the documented behaviour, not from the
 // implementation): whether the client and redirect URI are established (else
 // an HTML error page, never a redirect), whether the request is valid (else
 // an error redirect), whether a browser session exists (else the login page),
-// whether a page step is bound to this browser and carries its CSRF token
-// (else an error page), and whether a token request is valid (a 200 exactly
-// then). Where the RFCs leave room (an empty duplicate, a repeated cookie
-// name) the oracle accepts either answer, never a 5xx and never a foreign
-// Location.
+// whether a page step or resume link is bound to this browser (and a POST
+// carries its CSRF token; else an error page), and whether a token request is
+// valid (a 200 exactly then). Parameters sent empty are omitted (RFC 6749
+// §3.1). Where the RFCs leave room (a repeated cookie name, a zero-padded
+// loopback port) the oracle accepts either answer, never a 5xx and never a
+// foreign Location.
 //
 // The world: a confidential first-party app (two redirect URIs, one of them
 // a loopback IP, where any port must match), a public third-party app (PKCE,
@@ -30,8 +41,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { DIALECTS } from '../support/databases.ts';
-import { CookieJar, exchangeCode, hiddenFields, pkcePair, runAuthorization } from '../support/oauth-flow.ts';
-import { api, startServer, type TestServer } from '../support/server.ts';
+import { CookieJar, hiddenFields, pkcePair } from '../support/oauth-flow.ts';
+import { startServer, type TestServer } from '../support/server.ts';
 
 /** Runs per property; 3 properties per dialect. PORTICO_FUZZ_RUNS overrides it. */
 const RUNS = Number(process.env.PORTICO_FUZZ_RUNS ?? 250);
@@ -74,10 +85,28 @@ interface Client {
   readonly usesPkce: boolean;
 }
 
-/** An interaction waiting at a page step, bound to a browser (its `portico_interaction` cookie). */
-interface Bound {
+/**
+ * The cookie that binds interaction `id` to the browser that started it
+ * (src/oauth/authorize/cookies.ts): one per interaction, so that several tabs
+ * do not overwrite each other's binding.
+ */
+const bindingName = (id: string) => `portico_ia_${id.slice(-12)}`;
+/** Path, lifetime (the interaction's ten minutes) and flags of a binding cookie. */
+const BINDING_PATH = '/oauth2/authorize';
+const BINDING_MAX_AGE = '600';
+
+/** What a browser holds of one interaction it started: the binding cookie GET /oauth2/authorize set. */
+interface Binding {
+  /** The interaction (external_auth_id). */
   readonly id: string;
+  /** `portico_ia_<last 12 characters of id>`. */
+  readonly cookieName: string;
+  /** The cookie's value. */
   readonly binding: string;
+}
+
+/** An interaction waiting at a page step, bound to a browser (its `portico_ia_...` cookie). */
+interface Bound extends Binding {
   readonly csrf: string;
   readonly client: Client;
   readonly redirectUri: string;
@@ -86,7 +115,8 @@ interface Bound {
   readonly orgs: readonly string[];
 }
 
-interface Resume {
+/** A one-time resume link, and the binding of the browser that started its authorization (the only one it works in). */
+interface Resume extends Binding {
   readonly token: string;
   readonly client: Client;
   readonly redirectUri: string;
@@ -104,8 +134,8 @@ interface Pool {
   /** An external_auth_id waiting for the login. */
   pending: string;
   resume: Resume;
-  /** A resume link that was already followed. */
-  readonly spent: string;
+  /** A resume link that was already followed (in its own browser). */
+  readonly spent: Resume;
   readonly stale: Set<Slot>;
   reseeds: number;
 }
@@ -145,6 +175,63 @@ type Base = Omit<World, 'pool'>;
 
 const ph = (name: string) => `@@${name}@@`;
 
+// ---------------------------------------------------------------------------
+// Harness requests (not fuzzed): every one with a timeout, none following redirects
+// ---------------------------------------------------------------------------
+
+interface HarnessInit {
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+
+async function harness(url: string, init: HarnessInit = {}): Promise<Response> {
+  const method = init.method ?? 'GET';
+  try {
+    return await fetch(url, { method, redirect: 'manual', headers: init.headers ?? {}, ...(init.body !== undefined && { body: init.body }), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  } catch (err) {
+    const why = (err as { name?: string }).name === 'TimeoutError' ? `no answer within ${REQUEST_TIMEOUT_MS} ms (hang)` : `${String(err)} ${String((err as { cause?: unknown }).cause ?? '')}`;
+    throw new Error(`harness request ${method} ${url}: ${why}`, { cause: err });
+  }
+}
+
+/** The management API with the server's key (support/server.ts's api(), with a timeout). */
+function apiCall(server: TestServer, path: string, method: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { authorization: `Bearer ${server.apiKey}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return harness(`${server.baseUrl}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
+}
+
+/** POST /oauth2/token, with HTTP Basic when `basic` is given (support/oauth-flow.ts's exchangeCode(), with a timeout). */
+function tokenPost(server: TestServer, form: Record<string, string>, basic: { id: string; secret: string } | null): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': FORM };
+  if (basic !== null) headers.authorization = basicHeader(basic.id, basic.secret);
+  return harness(`${server.baseUrl}/oauth2/token`, { method: 'POST', headers, body: new URLSearchParams(form).toString() });
+}
+
+/** A GET with a cookie header ('' for none). */
+function plainGet(url: string, cookie: string): Promise<Response> {
+  return harness(url, { headers: cookie === '' ? {} : { cookie } });
+}
+
+/** Rejects when `promise` does not settle in time (the timer does not keep the process alive). */
+async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Seeding
+// ---------------------------------------------------------------------------
+
 async function created<T>(res: Response, what: string): Promise<T> {
   const text = await res.text();
   assert.equal(res.status, 201, `seeding ${what}: ${res.status} ${text}`);
@@ -152,9 +239,9 @@ async function created<T>(res: Response, what: string): Promise<T> {
 }
 
 async function seedClient(server: TestServer, body: Record<string, unknown>, withSecret: boolean, what: string): Promise<{ appId: string; clientId: string; secret: string | null }> {
-  const app = await created<{ id: string; client_id: string }>(await api(server, '/connect/applications', { method: 'POST', body }), what);
+  const app = await created<{ id: string; client_id: string }>(await apiCall(server, '/connect/applications', 'POST', body), what);
   if (!withSecret) return { appId: app.id, clientId: app.client_id, secret: null };
-  const secret = await created<{ secret: string }>(await api(server, `/connect/applications/${app.id}/client_secrets`, { method: 'POST', body: {} }), `${what} secret`);
+  const secret = await created<{ secret: string }>(await apiCall(server, `/connect/applications/${app.id}/client_secrets`, 'POST', {}), `${what} secret`);
   return { appId: app.id, clientId: app.client_id, secret: secret.secret };
 }
 
@@ -166,78 +253,129 @@ const sessionOf = (jar: CookieJar) => {
 
 const jwtClaims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
 
-/** A harness request (not fuzzed): GET with a cookie, no redirect following. */
-async function plainGet(url: string, cookie: string): Promise<Response> {
-  return fetch(url, { redirect: 'manual', headers: cookie === '' ? {} : { cookie }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+/** The Set-Cookie lines of binding cookies (any interaction). */
+const bindingLines = (headers: Headers) => headers.getSetCookie().filter((line) => line.trimStart().toLowerCase().startsWith('portico_ia_'));
+
+/** A binding cookie as /oauth2/authorize must set it: its own name, a 256-bit value, Path=/oauth2/authorize, Max-Age=600, HttpOnly, SameSite=Lax, host-only. */
+function assertBindingLine(line: string, context: string): { name: string; value: string } {
+  const [pair = '', ...attributes] = line.split(';').map((part) => part.trim());
+  const m = /^(portico_ia_[0-9A-Za-z]{12})=([A-Za-z0-9_-]{43})$/.exec(pair);
+  assert.ok(m?.[1] && m[2], `binding cookie is not portico_ia_<12 characters>=<43 base64url characters>: ${show(line)}: ${context}`);
+  const attrs = new Map(attributes.map((a) => [a.split('=')[0]!.toLowerCase(), a.includes('=') ? a.slice(a.indexOf('=') + 1) : '']));
+  assert.equal(attrs.get('path'), BINDING_PATH, `binding cookie path: ${show(line)}: ${context}`);
+  assert.equal(attrs.get('max-age'), BINDING_MAX_AGE, `binding cookie lifetime: ${show(line)}: ${context}`);
+  assert.ok(attrs.has('httponly'), `binding cookie without HttpOnly: ${show(line)}: ${context}`);
+  assert.equal(attrs.get('samesite')?.toLowerCase(), 'lax', `binding cookie without SameSite=Lax: ${show(line)}: ${context}`);
+  assert.ok(!attrs.has('domain'), `binding cookie with a Domain (must be host-only): ${show(line)}: ${context}`);
+  return { name: m[1], value: m[2] };
 }
 
-function bindingCookie(res: Response): string | null {
-  for (const line of res.headers.getSetCookie()) {
-    const m = /^portico_interaction=([^;]*)/.exec(line);
-    if (m?.[1]) return m[1];
-  }
-  return null;
+/** The value of the binding cookie for interaction `id` that `res` set (checked), or null when it set none for it. */
+function bindingSet(res: Response, id: string, context: string): string | null {
+  const mine = bindingLines(res.headers).map((line) => assertBindingLine(line, context)).filter((c) => c.name === bindingName(id));
+  assert.ok(mine.length <= 1, `the binding cookie of ${id} set twice: ${context}`);
+  return mine[0]?.value ?? null;
 }
 
-function authorizeUrl(w: Base, params: Record<string, string>): string {
-  const url = new URL(`${w.issuer}/oauth2/authorize`);
+function authorizeUrl(issuer: string, params: Record<string, string>): string {
+  const url = new URL(`${issuer}/oauth2/authorize`);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   return url.toString();
+}
+
+/**
+ * A browser (cookie jar) driving an authorization to the client's redirect:
+ * the login through the company's backend (/authkit/oauth2/complete) and the
+ * resume link, then the organization and consent pages as needed.
+ */
+async function browse(server: TestServer, params: Record<string, string>, user: { id: string; email: string }, jar: CookieJar): Promise<URL> {
+  const origin = new URL(server.baseUrl).origin;
+  const step = async (url: string, init: HarnessInit = {}) => {
+    const cookie = jar.header();
+    const res = await harness(url, { ...init, headers: { ...init.headers, ...(cookie !== '' && { cookie }) } });
+    jar.store(res);
+    return res;
+  };
+  const post = (path: string, form: Record<string, string>) => step(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams(form).toString() });
+  let res = await step(authorizeUrl(server.baseUrl, params));
+  for (let i = 0; i < 8; i++) {
+    const location = res.headers.get('location');
+    assert.ok((res.status === 302 || res.status === 303) && location, `seeding an authorization: ${res.status} ${await res.text()}`);
+    const next = new URL(location, server.baseUrl);
+    if (next.origin !== origin || !SERVER_STEPS.has(next.pathname)) return next;
+    if (next.pathname === '/dev/login') {
+      const complete = await apiCall(server, '/authkit/oauth2/complete', 'POST', { external_auth_id: next.searchParams.get('external_auth_id'), user });
+      const text = await complete.text();
+      assert.equal(complete.status, 200, `seeding a login: ${text}`);
+      res = await step((JSON.parse(text) as { redirect_uri: string }).redirect_uri);
+    } else if (next.pathname === '/oauth2/authorize/consent' || next.pathname === '/oauth2/authorize/organization') {
+      const page = await step(next.toString());
+      const text = await page.text();
+      assert.equal(page.status, 200, `seeding: ${next.pathname}: ${text}`);
+      res = await post(next.pathname, { ...hiddenFields(text), decision: 'allow' });
+    } else {
+      res = await step(next.toString());
+    }
+  }
+  assert.fail('seeding an authorization: too many steps');
 }
 
 /** Starts an authorization in a browser with `session` and expects the given page step; returns it bound. */
 async function boundAt(w: Base, step: 'consent' | 'organization', client: Client, session: string, orgs: readonly string[], extra: Record<string, string>): Promise<Bound> {
   const state = `st-${randomBytes(6).toString('base64url')}`;
   const redirectUri = client.redirects[randomBytes(1)[0]! % client.redirects.length]!;
-  const res = await plainGet(authorizeUrl(w, { client_id: client.clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state, ...extra }), `portico_session=${session}`);
+  const res = await plainGet(authorizeUrl(w.issuer, { client_id: client.clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state, ...extra }), `portico_session=${session}`);
   const location = res.headers.get('location') ?? '';
   assert.equal(res.status, 302, `seeding a ${step} step: ${res.status} ${await res.text()}`);
   const next = new URL(location);
   assert.equal(next.pathname, `/oauth2/authorize/${step}`, `seeding a ${step} step went to ${location}`);
-  const binding = bindingCookie(res);
-  assert.ok(binding, 'no binding cookie');
   const id = next.searchParams.get('interaction') ?? '';
-  const page = await plainGet(next.toString(), `portico_interaction=${binding}`);
+  const binding = bindingSet(res, id, `seeding a ${step} step`);
+  assert.ok(binding, `seeding a ${step} step: no ${bindingName(id)} cookie: ${res.headers.getSetCookie().join(' | ')}`);
+  const page = await plainGet(next.toString(), `${bindingName(id)}=${binding}`);
   const fields = hiddenFields(await page.text());
   assert.equal(page.status, 200);
   assert.ok(fields.csrf, 'no CSRF field');
-  return { id, binding, csrf: fields.csrf, client, redirectUri, state, orgs };
+  return { id, cookieName: bindingName(id), binding, csrf: fields.csrf, client, redirectUri, state, orgs };
 }
 
-/** An external_auth_id waiting at the login: GET /oauth2/authorize without a session. */
-async function pendingLogin(w: Base, client: Client, redirectUri: string, state: string): Promise<string> {
+/** An external_auth_id waiting at the login (GET /oauth2/authorize without a session), and the binding of the browser that started it. */
+async function pendingLogin(w: Base, client: Client, redirectUri: string, state: string): Promise<Binding> {
   const params: Record<string, string> = { client_id: client.clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state };
   if (client.name === 'pub') Object.assign(params, { code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
-  const res = await plainGet(authorizeUrl(w, params), '');
+  const res = await plainGet(authorizeUrl(w.issuer, params), '');
   assert.equal(res.status, 302, `seeding a pending login: ${res.status} ${await res.text()}`);
   const login = new URL(res.headers.get('location') ?? '');
   assert.equal(login.pathname, '/dev/login');
-  return login.searchParams.get('external_auth_id') ?? '';
+  const id = login.searchParams.get('external_auth_id') ?? '';
+  const binding = bindingSet(res, id, 'seeding a pending login');
+  assert.ok(binding, `seeding a pending login: no ${bindingName(id)} cookie (a browser without a session is bound too): ${res.headers.getSetCookie().join(' | ')}`);
+  return { id, cookieName: bindingName(id), binding };
 }
 
-/** A one-time resume link: the company's backend completed the login of user A. */
-async function resumeLink(w: Base, client: Client, redirectUri: string, state: string): Promise<string> {
-  const id = await pendingLogin(w, client, redirectUri, state);
-  const res = await api(w.server, '/authkit/oauth2/complete', { method: 'POST', body: { external_auth_id: id, user: USER_A } });
-  const text = await res.text();
-  assert.equal(res.status, 200, `complete: ${text}`);
-  return new URL((JSON.parse(text) as { redirect_uri: string }).redirect_uri).searchParams.get('state') ?? '';
-}
-
+/** A one-time resume link: the company's backend completed the login of user A that a browser started. */
 async function freshResume(w: Base): Promise<Resume> {
   // Alternately the first-party app (resuming issues a code at once) and the third-party one (consent).
   const client = w.resumes++ % 2 === 0 ? w.conf : w.pub;
   const redirectUri = client === w.conf ? `http://127.0.0.1:${40_000 + (randomBytes(2).readUInt16BE() % 20_000)}/cb` : PUB_REDIRECTS[1];
   const state = `st-${randomBytes(6).toString('base64url')}`;
-  return { token: await resumeLink(w, client, redirectUri, state), client, redirectUri, state };
+  const pending = await pendingLogin(w, client, redirectUri, state);
+  const res = await apiCall(w.server, '/authkit/oauth2/complete', 'POST', { external_auth_id: pending.id, user: USER_A });
+  const text = await res.text();
+  assert.equal(res.status, 200, `complete: ${text}`);
+  const link = new URL((JSON.parse(text) as { redirect_uri: string }).redirect_uri);
+  assert.equal(`${link.origin}${link.pathname}`, `${w.issuer}/oauth2/authorize/complete`, `the resume link: ${link}`);
+  return { ...pending, token: link.searchParams.get('state') ?? '', client, redirectUri, state };
 }
+
+const resumeUrl = (w: Base, token: string) => `${w.issuer}/oauth2/authorize/complete?state=${token}`;
 
 async function reseed(w: World, slot: Slot): Promise<void> {
   const pool = w.pool;
   pool.reseeds++;
   if (slot === 'consent') pool.consent = await boundAt(w, 'consent', w.pub, w.sessionA, [], { prompt: 'consent', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
   if (slot === 'org') pool.org = await boundAt(w, 'organization', w.conf, w.sessionB, w.members, {});
-  if (slot === 'pending') pool.pending = await pendingLogin(w, w.conf, CONF_REDIRECTS[0], 'st-pending');
+  if (slot === 'pending') pool.pending = (await pendingLogin(w, w.conf, CONF_REDIRECTS[0], 'st-pending')).id;
   if (slot === 'resume') pool.resume = await freshResume(w);
   pool.stale.delete(slot);
 }
@@ -245,30 +383,29 @@ async function reseed(w: World, slot: Slot): Promise<void> {
 async function seedPool(w: Base): Promise<Pool> {
   const consent = () => boundAt(w, 'consent', w.pub, w.sessionA, [], { prompt: 'consent', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
   const finished = await consent();
-  const done = await fetch(`${w.issuer}/oauth2/authorize/consent`, {
+  const done = await harness(`${w.issuer}/oauth2/authorize/consent`, {
     method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: `portico_interaction=${finished.binding}`, 'content-type': FORM },
+    headers: { cookie: `${finished.cookieName}=${finished.binding}`, 'content-type': FORM },
     body: new URLSearchParams({ interaction: finished.id, csrf: finished.csrf, decision: 'allow' }).toString(),
   });
-  assert.equal(done.status, 303, 'finishing an interaction');
-  const spentLink = await freshResume(w);
-  const followed = await plainGet(`${w.issuer}/oauth2/authorize/complete?state=${spentLink.token}`, '');
-  assert.equal(followed.status, 302, 'following a resume link');
+  assert.equal(done.status, 303, `finishing an interaction: ${await done.text()}`);
+  const spent = await freshResume(w);
+  const followed = await plainGet(resumeUrl(w, spent.token), `${spent.cookieName}=${spent.binding}`);
+  assert.equal(followed.status, 302, `following a resume link in its own browser: ${await followed.text()}`);
   return {
     consent: await consent(),
     org: await boundAt(w, 'organization', w.conf, w.sessionB, w.members, {}),
     finished,
-    pending: await pendingLogin(w, w.conf, CONF_REDIRECTS[0], 'st-pending'),
+    pending: (await pendingLogin(w, w.conf, CONF_REDIRECTS[0], 'st-pending')).id,
     resume: await freshResume(w),
-    spent: spentLink.token,
+    spent,
     stale: new Set(),
     reseeds: 1,
   };
 }
 
 async function seedWorld(server: TestServer): Promise<World> {
-  const org = async (name: string) => (await created<{ id: string }>(await api(server, '/organizations', { method: 'POST', body: { name } }), 'organization')).id;
+  const org = async (name: string) => (await created<{ id: string }>(await apiCall(server, '/organizations', 'POST', { name }), 'organization')).id;
   const owner = await org('Authorize Fuzz Owner');
   const members: [string, string] = [await org('Member One'), await org('Member Two')];
   const conf = await seedClient(
@@ -288,10 +425,11 @@ async function seedWorld(server: TestServer): Promise<World> {
   // User A: signs in once (a session), consents to the public app with and without RESOURCE.
   const confId = conf.clientId;
   const jarA = new CookieJar();
-  await runAuthorization(server, { params: { client_id: confId, redirect_uri: CONF_REDIRECTS[0], response_type: 'code', scope: 'openid' }, user: USER_A, jar: jarA });
+  await browse(server, { client_id: confId, redirect_uri: CONF_REDIRECTS[0], response_type: 'code', scope: 'openid' }, USER_A, jarA);
   for (const resource of [null, RESOURCE]) {
-    const { callback } = await runAuthorization(server, {
-      params: {
+    const callback = await browse(
+      server,
+      {
         client_id: pub.clientId,
         redirect_uri: PUB_REDIRECTS[0],
         response_type: 'code',
@@ -300,18 +438,20 @@ async function seedWorld(server: TestServer): Promise<World> {
         code_challenge_method: 'S256',
         ...(resource !== null && { resource }),
       },
-      user: USER_A,
-      jar: jarA,
-    });
+      USER_A,
+      jarA,
+    );
     assert.ok(callback.searchParams.get('code'), `consenting to the public app: ${callback}`);
   }
   // User B: signs in, then joins two organizations (the organization step appears from now on).
   const jarB = new CookieJar();
-  const b = await runAuthorization(server, { params: { client_id: confId, redirect_uri: CONF_REDIRECTS[0], response_type: 'code', scope: 'openid' }, user: USER_B, jar: jarB });
-  const tokens = await exchangeCode(server, { grant_type: 'authorization_code', code: b.callback.searchParams.get('code') ?? '' }, { id: confId, secret: conf.secret ?? '' });
-  const userB = jwtClaims(((await tokens.json()) as { id_token: string }).id_token).sub as string;
+  const callbackB = await browse(server, { client_id: confId, redirect_uri: CONF_REDIRECTS[0], response_type: 'code', scope: 'openid' }, USER_B, jarB);
+  const tokens = await tokenPost(server, { grant_type: 'authorization_code', code: callbackB.searchParams.get('code') ?? '', redirect_uri: CONF_REDIRECTS[0] }, { id: confId, secret: conf.secret ?? '' });
+  const tokensText = await tokens.text();
+  assert.equal(tokens.status, 200, `user B's code exchange: ${tokensText}`);
+  const userB = jwtClaims((JSON.parse(tokensText) as { id_token: string }).id_token).sub as string;
   for (const organization_id of members) {
-    await created(await api(server, '/user_management/organization_memberships', { method: 'POST', body: { user_id: userB, organization_id } }), 'membership');
+    await created(await apiCall(server, '/user_management/organization_memberships', 'POST', { user_id: userB, organization_id }), 'membership');
   }
 
   const base: Base = {
@@ -344,16 +484,28 @@ function placeholders(w: World): Record<string, string> {
     session_b: w.sessionB,
     consent: p.consent.id,
     consent_csrf: p.consent.csrf,
+    consent_cookie: p.consent.cookieName,
     consent_binding: p.consent.binding,
+    // Near misses of the consent step's cookie name: case, one character fewer or more of the id.
+    consent_cookie_upper: p.consent.cookieName.toUpperCase(),
+    consent_cookie_short: `portico_ia_${p.consent.id.slice(-11)}`,
+    consent_cookie_long: `portico_ia_${p.consent.id.slice(-13)}`,
     org: p.org.id,
     org_csrf: p.org.csrf,
+    org_cookie: p.org.cookieName,
     org_binding: p.org.binding,
     finished: p.finished.id,
     finished_csrf: p.finished.csrf,
+    finished_cookie: p.finished.cookieName,
     finished_binding: p.finished.binding,
     pending: p.pending,
     resume: p.resume.token,
-    spent: p.spent,
+    resume_cookie: p.resume.cookieName,
+    resume_binding: p.resume.binding,
+    resume_cookie_upper: p.resume.cookieName.toUpperCase(),
+    spent: p.spent.token,
+    spent_cookie: p.spent.cookieName,
+    spent_binding: p.spent.binding,
     member1: w.members[0],
     member2: w.members[1],
     nonmember: w.nonMember,
@@ -427,8 +579,9 @@ function assertPage(r: Reply, statuses: 'error' | 'ok'): void {
 /**
  * Whether `uri` is a redirect URI registered for `client`: exact string
  * match (RFC 9700 §4.1.3), except that a loopback IP URI matches on any port
- * (RFC 8252 §7.3). Port 80 and zero-padded ports name the same socket in a
- * spelling the client did not register: either answer is acceptable.
+ * 0-65535, an explicit :80 included (RFC 8252 §7.3, OAuth 2.1 §8.4.2). A
+ * zero-padded port names the same socket in a spelling nobody registers:
+ * either answer is acceptable.
  */
 function redirectAllowed(client: Client, uri: string): Tri {
   if (client.redirects.includes(uri)) return true;
@@ -438,18 +591,27 @@ function redirectAllowed(client: Client, uri: string): Tri {
     if (!reg) continue;
     const m = /^http:\/\/(127\.0\.0\.1|\[::1\]):(\d+)(\/.*)$/.exec(uri);
     if (!m || m[1] !== reg[1] || m[3] !== reg[2] || Number(m[2]) > 65_535) continue;
-    if (/^(0|[1-9]\d*)$/.test(m[2]!) && m[2] !== '80') return true;
+    if (/^(0|[1-9]\d*)$/.test(m[2]!)) return true;
     verdict = 'either';
   }
   return verdict;
 }
 
-/** A redirect back to the client: the base is the URI of the request, registered, with exactly one `iss`. */
+/** The URL a browser goes to for `uri` (WHATWG serialisation: `http://127.0.0.1:80/cb` is `http://127.0.0.1/cb`). */
+function serialised(uri: string): string {
+  try {
+    return new URL(uri).href;
+  } catch {
+    return uri;
+  }
+}
+
+/** A redirect back to the client: the base is the URI of the request (as given or serialised), registered, with exactly one `iss`. */
 function assertClientRedirect(w: World, r: Reply, client: Client, redirectUri: string): URLSearchParams {
   const location = r.location ?? '';
   const q = location.indexOf('?');
   const base = q === -1 ? location : location.slice(0, q);
-  assert.equal(base, redirectUri, `redirect to a URI other than the request's: ${tag(r)}`);
+  assert.ok(base === redirectUri || base === serialised(redirectUri), `redirect to a URI other than the request's (${show(redirectUri)}): ${tag(r)}`);
   assert.notEqual(redirectAllowed(client, base), false, `redirect to a URI not registered for ${client.name}: ${tag(r)}`);
   const params = new URLSearchParams(q === -1 ? '' : location.slice(q + 1));
   assert.deepEqual(params.getAll('iss'), [w.issuer], `client redirect without iss = issuer (RFC 9207): ${tag(r)}`);
@@ -506,12 +668,13 @@ interface CookiePart {
   readonly value: string;
 }
 
+/** A cookie of a request; name and value may hold placeholders (the binding cookies' names depend on the interaction). */
 const cookie = (name: string, value: string): CookiePart => ({ name, value });
-const renderCookie = (parts: readonly CookiePart[], values: Record<string, string>) => parts.map((p) => `${p.name}=${resolve(p.value, values)}`).join('; ');
+const renderCookie = (parts: readonly CookiePart[], values: Record<string, string>) => parts.map((p) => `${resolve(p.name, values)}=${resolve(p.value, values)}`).join('; ');
 
 /** The value of a cookie as a server that takes names exactly (after trimming) sees it; 'ambiguous' when sent twice. */
 function cookieValue(parts: readonly CookiePart[], name: string, values: Record<string, string>): string | null | 'ambiguous' {
-  const found = parts.filter((p) => p.name.trim() === name);
+  const found = parts.filter((p) => resolve(p.name, values).trim() === name);
   if (found.length > 1) return 'ambiguous';
   return found[0] === undefined ? null : resolve(found[0].value, values).trim();
 }
@@ -523,11 +686,10 @@ function grouped(pairs: readonly Pair[]): Map<string, string[]> {
   return map;
 }
 
-/** One parameter: `value` the single non-empty value; `repeated` definitely, or `ambiguous` (several, at most one non-empty). */
-function one(map: Map<string, string[]>, name: string): { value: string | undefined; repeated: boolean; ambiguous: boolean } {
+/** One parameter of a map without empty values: `value` when sent once, `repeated` when sent more than once. */
+function one(map: Map<string, string[]>, name: string): { value: string | undefined; repeated: boolean } {
   const all = map.get(name) ?? [];
-  const nonEmpty = all.filter((v) => v !== '');
-  return { value: nonEmpty.length === 1 ? nonEmpty[0] : undefined, repeated: nonEmpty.length > 1, ambiguous: all.length > 1 && nonEmpty.length <= 1 };
+  return { value: all.length === 1 ? all[0] : undefined, repeated: all.length > 1 };
 }
 
 const encodePairs = (pairs: readonly Pair[], values: Record<string, string>) => pairs.map(([k, v]) => `${encode(k)}=${encode(resolve(v, values))}`);
@@ -808,6 +970,7 @@ const sessionCookie: fc.Arbitrary<readonly CookiePart[]> = fc.oneof(
       [cookie('portico_session', 'garbage'), cookie('portico_session', ph('session_a'))],
       [cookie('portico_session', ph('session_a')), cookie('portico_session', 'garbage')],
       [cookie('portico_interaction', ph('session_a'))],
+      [cookie(ph('consent_cookie'), ph('consent_binding')), cookie('portico_session', ph('session_b'))],
     ),
   },
   { weight: 1, arbitrary: fc.array(fc.tuple(fc.constantFrom('portico_session', 'a', ''), headerSafe(60)).map(([n, v]) => cookie(n, v)), { maxLength: 3 }) },
@@ -830,13 +993,17 @@ interface AuthorizeExpectation {
   /** When it redirects: what it may redirect to. */
   readonly outcomes: ReadonlySet<Outcome>;
   /** Is the request itself invalid (an error redirect whatever the session)? */
-  readonly invalid: Tri;
+  readonly invalid: boolean;
+  /** The error codes acceptable when exactly one thing is wrong with the request (null: not judged). */
+  readonly errors: ReadonlySet<string> | null;
   /** The `state` a client redirect must echo: a string, null (absent) or undefined (not determined). */
   readonly state: string | null | undefined;
   readonly why: string;
 }
 
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
+/** The parameters /oauth2/authorize reads: the only ones an error_description may name. */
+const AUTHORIZE_PARAMS = new Set(['client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'resource', 'prompt', 'request', 'request_uri']);
 const PROMPT_NONE_ERRORS = new Set(['login_required', 'consent_required', 'interaction_required']);
 /** RFC 6749 §4.1.2.1, RFC 8707 §2, RFC 9101 §6.3, OIDC Core §3.1.2.6 (server_error would be a 5xx in disguise). */
 const AUTHORIZE_ERRORS = new Set([
@@ -854,8 +1021,9 @@ const AUTHORIZE_ERRORS = new Set([
 
 /** The answer RFC 6749 §4.1.2.1, RFC 7636, RFC 8707, RFC 9101 and OIDC Core §3.1.2 call for, from the request alone. */
 function expectAuthorize(w: World, pairs: readonly Pair[], cookies: readonly CookiePart[], values: Record<string, string>): AuthorizeExpectation {
-  const q = grouped(pairs);
-  const none = (why: string): AuthorizeExpectation => ({ redirects: false, client: null, redirectUri: null, outcomes: new Set(), invalid: true, state: undefined, why });
+  // RFC 6749 §3.1: a parameter sent without a value is omitted (`state=&state=xyz` is the single state xyz, `resource=` no resource).
+  const q = grouped(pairs.filter(([, v]) => v !== ''));
+  const none = (why: string): AuthorizeExpectation => ({ redirects: false, client: null, redirectUri: null, outcomes: new Set(), invalid: true, errors: null, state: undefined, why });
   const clientId = one(q, 'client_id');
   const client = [w.conf, w.pub].find((c) => c.clientId === clientId.value) ?? null;
   if (clientId.repeated) return none('client_id repeated');
@@ -865,52 +1033,45 @@ function expectAuthorize(w: World, pairs: readonly Pair[], cookies: readonly Coo
   if (redirect.value === undefined) return none('redirect_uri missing (two are registered)');
   const allowed = redirectAllowed(client, redirect.value);
   if (allowed === false) return none('redirect_uri not registered for this client');
-  // An empty duplicate (`client_id=&client_id=x`) is an omitted parameter (RFC 6749 §3.1) or a repetition: either.
-  const established: Tri = clientId.ambiguous || redirect.ambiguous || allowed === 'either' ? 'either' : true;
 
-  // Established: everything else is an error redirect when wrong.
-  const definite: string[] = [];
-  const maybe: string[] = [];
-  for (const [name, all] of q) {
-    if (all.length < 2 || name === 'resource') continue;
-    (all.filter((v) => v !== '').length > 1 ? definite : maybe).push(`${name} repeated`);
-  }
+  // Established: everything else is an error redirect when wrong, with the error code of what is wrong.
+  const problems: { why: string; errors: readonly string[] }[] = [];
+  const problem = (why: string, ...errors: string[]) => problems.push({ why, errors });
+  for (const [name, all] of q) if (all.length > 1 && name !== 'resource') problem(`${name} repeated`, 'invalid_request');
   const state = one(q, 'state');
-  if (state.value !== undefined && state.value.length > 2048) definite.push('state over 2048 characters');
-  for (const name of ['request', 'request_uri']) {
-    const all = q.get(name) ?? [];
-    if (all.some((v) => v !== '')) definite.push(`${name} is not supported`);
-    else if (all.length > 0) maybe.push(`${name} sent empty`);
-  }
-  if (one(q, 'response_type').value !== 'code') definite.push('response_type is not code');
+  if (state.value !== undefined && state.value.length > 2048) problem('state over 2048 characters', 'invalid_request');
+  if (q.has('request')) problem('request is not supported', 'request_not_supported');
+  if (q.has('request_uri')) problem('request_uri is not supported', 'request_uri_not_supported');
+  const responseType = one(q, 'response_type');
+  if (responseType.value !== 'code') problem('response_type is not code', responseType.value === undefined ? 'invalid_request' : 'unsupported_response_type');
   const mode = one(q, 'response_mode').value;
-  if (mode !== undefined && mode !== 'query') definite.push('response_mode other than query');
+  if (mode !== undefined && mode !== 'query') problem('response_mode other than query', 'invalid_request');
   const scope = one(q, 'scope').value;
   const scopes = scope === undefined ? [] : scope.split(' ').filter((s) => s !== '');
-  if (scopes.length === 0 || !scopes.every((s) => client.scopes.includes(s))) definite.push('scope missing or not allowed');
+  if (scopes.length === 0 || !scopes.every((s) => client.scopes.includes(s))) problem('scope missing or not allowed', 'invalid_scope');
   const challenge = one(q, 'code_challenge').value;
   const method = one(q, 'code_challenge_method').value;
-  if (challenge === undefined && method !== undefined) definite.push('code_challenge_method without code_challenge');
-  if (challenge === undefined && client.usesPkce) definite.push('PKCE required');
-  if (challenge !== undefined && (method !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(challenge))) definite.push('code_challenge not S256 of 43 base64url characters');
+  if (challenge === undefined && method !== undefined) problem('code_challenge_method without code_challenge', 'invalid_request');
+  if (challenge === undefined && client.usesPkce) problem('PKCE required', 'invalid_request');
+  if (challenge !== undefined && (method !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(challenge))) problem('code_challenge not S256 of 43 base64url characters', 'invalid_request');
+  // RFC 8707 §2: one known resource; surrounding whitespace or control characters make it another (unknown) one.
   const resources = q.get('resource') ?? [];
-  const nonEmptyResources = resources.filter((v) => v !== '');
-  if (nonEmptyResources.length > 1) definite.push('several resources');
-  if (nonEmptyResources.length === 1 && !SAME_RESOURCE.includes(nonEmptyResources[0]!)) definite.push('unknown resource');
-  if (resources.length > nonEmptyResources.length) maybe.push('resource sent empty');
+  if (resources.length > 1) problem('several resources', 'invalid_target');
+  if (resources.length === 1 && !SAME_RESOURCE.includes(resources[0]!)) problem('unknown resource', 'invalid_target');
   const promptValue = one(q, 'prompt').value;
   const prompt = promptValue === undefined ? [] : promptValue.split(' ').filter((p) => p !== '');
-  if (!prompt.every((p) => PROMPTS.has(p)) || (prompt.includes('none') && prompt.length > 1)) definite.push('unsupported prompt');
+  if (!prompt.every((p) => PROMPTS.has(p)) || (prompt.includes('none') && prompt.length > 1)) problem('unsupported prompt', 'invalid_request');
   const nonce = one(q, 'nonce').value;
-  if (nonce !== undefined && nonce.length > 512) definite.push('nonce over 512 characters');
-  const error: Tri = definite.length > 0 ? true : maybe.length > 0 ? 'either' : false;
+  if (nonce !== undefined && nonce.length > 512) problem('nonce over 512 characters', 'invalid_request');
+  if (nonce !== undefined && /[\u0000-\u001f\u007f]/.test(nonce)) problem('nonce with control characters', 'invalid_request');
+  const invalid = problems.length > 0;
 
   // Without a live session (or with prompt=login) the user must log in first; a code needs a session.
   const session = cookieValue(cookies, 'portico_session', values);
   const live: Tri = session === 'ambiguous' ? 'either' : session === w.sessionA || session === w.sessionB;
   const outcomes = new Set<Outcome>();
-  if (error !== false) outcomes.add('error');
-  if (error !== true) {
+  if (invalid) outcomes.add('error');
+  else {
     for (const signedIn of prompt.includes('login') ? [false] : live === 'either' ? [false, true] : [live]) {
       if (prompt.includes('none')) outcomes.add(signedIn ? 'code' : 'error').add('error');
       else if (signedIn) outcomes.add('page').add('code');
@@ -918,16 +1079,39 @@ function expectAuthorize(w: World, pairs: readonly Pair[], cookies: readonly Coo
     }
   }
   // RFC 6749 §4.1.2.1: a single, sane state comes back exactly; none sent, none back; anything else is not judged.
-  const expectedState = state.ambiguous || state.repeated ? undefined : state.value === undefined ? null : state.value.length <= 2048 ? state.value : undefined;
+  const expectedState = state.repeated ? undefined : state.value === undefined ? null : state.value.length <= 2048 ? state.value : undefined;
   return {
-    redirects: established,
+    redirects: allowed,
     client,
     redirectUri: redirect.value,
     outcomes,
-    invalid: error,
+    invalid,
+    errors: problems.length === 1 ? new Set(problems[0]!.errors) : null,
     state: expectedState,
-    why: [...definite, ...maybe.map((m) => `${m} (either)`)].join('; ') || 'valid',
+    why: [...problems.map((p) => p.why), ...(allowed === 'either' ? ['zero-padded loopback port (either)'] : [])].join('; ') || 'valid',
   };
+}
+
+/**
+ * The cookies of an /oauth2/authorize answer: never a login session (only a
+ * resume link signs a browser in); a binding cookie (checked) exactly when an
+ * authorization started, named after its interaction when that is visible.
+ */
+function assertAuthorizeCookies(r: Reply, outcome: Outcome | 'error page', invalid: boolean, context: string): void {
+  const lines = r.headers.getSetCookie();
+  assert.ok(!lines.some((l) => /^\s*portico_session=/i.test(l)), `/oauth2/authorize set a login session: ${context}`);
+  const bindings = bindingLines(r.headers).map((line) => assertBindingLine(line, context));
+  assert.ok(bindings.length <= 1, `several binding cookies for one authorization: ${context}`);
+  if (outcome === 'error page' || invalid) {
+    assert.equal(bindings.length, 0, `a binding cookie although no authorization started: ${context}`);
+    return;
+  }
+  // prompt=none: refused before (no session) or after (interaction_required) an interaction starts.
+  if (outcome === 'error') return;
+  assert.equal(bindings.length, 1, `an authorization started without binding the browser: ${context}`);
+  const url = new URL(r.location ?? '');
+  const id = outcome === 'login' ? url.searchParams.get('external_auth_id') : outcome === 'page' ? url.searchParams.get('interaction') : null;
+  if (id !== null) assert.equal(bindings[0]!.name, bindingName(id), `the binding cookie is not named after the interaction: ${context}`);
 }
 
 async function checkAuthorize(w: World, c: AuthorizeCase): Promise<void> {
@@ -946,6 +1130,7 @@ async function checkAuthorize(w: World, c: AuthorizeCase): Promise<void> {
   if (r.status !== 302) {
     assert.notEqual(e.redirects, true, `client and redirect URI are established, so it must redirect: ${context}`);
     assertPage(r, 'error');
+    assertAuthorizeCookies(r, 'error page', e.invalid, context);
     count(w, 'error page');
     return;
   }
@@ -970,12 +1155,18 @@ async function checkAuthorize(w: World, c: AuthorizeCase): Promise<void> {
     outcome = err === null ? 'code' : 'error';
     if (err !== null) {
       assert.ok(AUTHORIZE_ERRORS.has(err), `unexpected error code ${JSON.stringify(err)}: ${context}`);
-      if (e.invalid === false) assert.ok(PROMPT_NONE_ERRORS.has(err), `a valid request answered ${err}: ${context}`);
+      if (!e.invalid) assert.ok(PROMPT_NONE_ERRORS.has(err), `a valid request answered ${err}: ${context}`);
+      if (e.errors !== null) assert.ok(e.errors.has(err), `${err} is not the error for this request (${[...e.errors].join(' or ')}): ${context}`);
       assertErrorDescription(params.get('error_description'), context);
+      // Only the parameters the endpoint reads are named back; a parameter it does not know is never echoed.
+      for (const [name] of pairs) {
+        if (!AUTHORIZE_PARAMS.has(name) && name.length >= 3) assert.ok(!(params.get('error_description') ?? '').includes(name), `error_description echoes the unknown parameter ${show(name)}: ${context}`);
+      }
     }
     if (e.state !== undefined) assert.deepEqual(params.getAll('state'), e.state === null ? [] : [e.state], `state not echoed exactly: ${context}`);
   }
   assert.ok(e.outcomes.has(outcome), `${outcome} is not an acceptable answer: ${context}`);
+  assertAuthorizeCookies(r, outcome, e.invalid, context);
   count(w, outcome);
 }
 
@@ -1042,16 +1233,19 @@ const pageValues: Record<string, fc.Arbitrary<string>> = {
   'claim:tier': fc.constantFrom('gold', '', 'x'),
 };
 
+/** The binding cookies of the pool's live objects, as the browser that started each holds it. */
+const bound = (slot: 'consent' | 'org' | 'finished' | 'resume' | 'spent') => cookie(ph(`${slot}_cookie`), ph(`${slot}_binding`));
+
 const PAGE_BASE: Record<PageEndpoint, { pairs: Pair[]; cookie: CookiePart[] }> = {
-  'GET consent': { pairs: [['interaction', ph('consent')]], cookie: [cookie('portico_interaction', ph('consent_binding')), cookie('portico_session', ph('session_a'))] },
+  'GET consent': { pairs: [['interaction', ph('consent')]], cookie: [bound('consent'), cookie('portico_session', ph('session_a'))] },
   'POST consent': {
     pairs: [['interaction', ph('consent')], ['csrf', ph('consent_csrf')], ['decision', 'allow']],
-    cookie: [cookie('portico_interaction', ph('consent_binding')), cookie('portico_session', ph('session_a'))],
+    cookie: [bound('consent'), cookie('portico_session', ph('session_a'))],
   },
-  'GET organization': { pairs: [['interaction', ph('org')]], cookie: [cookie('portico_interaction', ph('org_binding'))] },
-  'POST organization': { pairs: [['interaction', ph('org')], ['csrf', ph('org_csrf')], ['organization_id', ph('member1')]], cookie: [cookie('portico_interaction', ph('org_binding'))] },
-  'GET continue': { pairs: [['interaction', ph('consent')]], cookie: [cookie('portico_interaction', ph('consent_binding'))] },
-  'GET complete': { pairs: [['state', ph('resume')]], cookie: [] },
+  'GET organization': { pairs: [['interaction', ph('org')]], cookie: [bound('org')] },
+  'POST organization': { pairs: [['interaction', ph('org')], ['csrf', ph('org_csrf')], ['organization_id', ph('member1')]], cookie: [bound('org')] },
+  'GET continue': { pairs: [['interaction', ph('consent')]], cookie: [bound('consent')] },
+  'GET complete': { pairs: [['state', ph('resume')]], cookie: [bound('resume')] },
   'GET login': { pairs: [['external_auth_id', ph('pending')]], cookie: [] },
   'POST login': { pairs: [['external_auth_id', ph('pending')], ['email', VALID_EMAILS[0]!], ['first_name', 'Ada']], cookie: [] },
 };
@@ -1068,15 +1262,35 @@ const PAGE_WEIGHTS: Record<PageEndpoint, Record<string, number>> = {
 };
 
 const bindingParts = fc.constantFrom(
+  bound('consent'),
+  bound('org'),
+  bound('finished'),
+  bound('resume'),
+  bound('spent'),
+  // Another interaction's binding under this one's name, and the other way round.
+  cookie(ph('consent_cookie'), ph('org_binding')),
+  cookie(ph('org_cookie'), ph('consent_binding')),
+  cookie(ph('resume_cookie'), ph('consent_binding')),
+  cookie(ph('consent_cookie'), ph('resume_binding')),
+  cookie(ph('resume_cookie'), ph('spent_binding')),
+  // The old fixed name, and near misses of the name.
   cookie('portico_interaction', ph('consent_binding')),
-  cookie('portico_interaction', ph('org_binding')),
-  cookie('portico_interaction', ph('finished_binding')),
-  cookie('portico_interaction', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
-  cookie('portico_interaction', `${ph('consent_binding')}x`),
-  cookie('portico_interaction', ''),
-  cookie('portico_interaction', 'a.b'),
-  cookie(' portico_interaction ', ` ${ph('org_binding')} `),
-  cookie('PORTICO_INTERACTION', ph('consent_binding')),
+  cookie('portico_interaction', ph('resume_binding')),
+  cookie(ph('consent_cookie_upper'), ph('consent_binding')),
+  cookie(ph('consent_cookie_short'), ph('consent_binding')),
+  cookie(ph('consent_cookie_long'), ph('consent_binding')),
+  cookie(ph('resume_cookie_upper'), ph('resume_binding')),
+  cookie('portico_ia_', ph('consent_binding')),
+  // Near misses of the value.
+  cookie(ph('consent_cookie'), 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
+  cookie(ph('consent_cookie'), `${ph('consent_binding')}x`),
+  cookie(ph('resume_cookie'), `${ph('resume_binding')}x`),
+  cookie(ph('consent_cookie'), ''),
+  cookie(ph('org_cookie'), 'a.b'),
+  cookie(ph('resume_cookie'), ''),
+  // Whitespace around name and value (a cookie header allows it): the same cookie.
+  cookie(` ${ph('org_cookie')} `, ` ${ph('org_binding')} `),
+  cookie(` ${ph('resume_cookie')}`, `${ph('resume_binding')} `),
   cookie('portico_session', ph('session_a')),
   cookie('portico_session', ph('consent_binding')),
   cookie('theme', 'dark'),
@@ -1087,7 +1301,10 @@ const pageCookie = (endpoint: PageEndpoint): fc.Arbitrary<readonly CookiePart[]>
     { weight: 5, arbitrary: fc.constant(PAGE_BASE[endpoint].cookie) },
     { weight: 1, arbitrary: fc.constant([]) },
     { weight: 4, arbitrary: fc.array(bindingParts, { minLength: 1, maxLength: 3 }) },
-    { weight: 1, arbitrary: fc.array(fc.tuple(fc.constantFrom('portico_interaction', 'x'), headerSafe(60)).map(([n, v]) => cookie(n, v)), { maxLength: 2 }) },
+    {
+      weight: 1,
+      arbitrary: fc.array(fc.tuple(fc.constantFrom(ph('consent_cookie'), ph('org_cookie'), ph('resume_cookie'), 'portico_interaction', 'x'), headerSafe(60)).map(([n, v]) => cookie(n, v)), { maxLength: 2 }),
+    },
   );
 
 const PAGE_CONTENT_TYPES = [`${FORM}; charset=utf-8`, 'application/json', 'text/plain', 'multipart/form-data; boundary=x', 'application/octet-stream'];
@@ -1136,12 +1353,16 @@ function expectPage(w: World, c: PageCase, query: Map<string, string[]>, form: M
     [pool.org.id, { slot: 'org', bound: pool.org }],
   ]);
   const refused = (why: string): PageExpectation => ({ outcomes: new Set(['refused']), target: null, uses: null, why });
-  const binding = cookieValue(c.cookie, 'portico_interaction', values);
+  /** Does this browser hold the binding cookie of interaction `b` (its own name, its value)? */
+  const holds = (b: Binding): Tri => {
+    const value = cookieValue(c.cookie, b.cookieName, values);
+    return value === 'ambiguous' ? 'either' : value === b.binding;
+  };
   /** The interaction is live, past the login, and bound to this browser's cookie (RFC 9700 §4.7: CSRF). */
   const boundTo = (id: string | undefined): { tri: Tri; slot: 'consent' | 'org' | null; bound: Bound | null } => {
     const hit = id === undefined ? undefined : live.get(id);
     if (!hit) return { tri: false, slot: null, bound: null };
-    return { tri: binding === 'ambiguous' ? 'either' : binding === hit.bound.binding, slot: hit.slot, bound: hit.bound };
+    return { tri: holds(hit.bound), slot: hit.slot, bound: hit.bound };
   };
   const queryOne = (name: string) => {
     const all = query.get(name) ?? [];
@@ -1164,8 +1385,12 @@ function expectPage(w: World, c: PageCase, query: Map<string, string[]>, form: M
     }
     case 'GET complete': {
       if (queryOne('state') !== pool.resume.token) return refused('not a live resume link');
+      // Login CSRF: the link works only in the browser that started the authorization.
       const r = pool.resume;
-      return { outcomes: new Set(['server-redirect', 'client-redirect']), target: { client: r.client, redirectUri: r.redirectUri, state: r.state, result: 'code' }, uses: 'resume', why: 'live resume link' };
+      const tri = holds(r);
+      if (tri === false) return refused('a live resume link, but not in the browser that started the authorization (no binding cookie)');
+      const target = { client: r.client, redirectUri: r.redirectUri, state: r.state, result: 'code' as const };
+      return widen({ outcomes: new Set(['server-redirect', 'client-redirect']), target, uses: 'resume', why: 'live resume link in its own browser' }, tri);
     }
     case 'GET login':
       return queryOne('external_auth_id') === pool.pending ? { outcomes: new Set(['page']), target: null, uses: null, why: 'pending login' } : refused('not a pending login');
@@ -1252,6 +1477,12 @@ async function checkPage(w: World, c: PageCase): Promise<void> {
     outcome = 'refused';
   }
   assert.ok(e.outcomes.has(outcome), `${outcome} is not an acceptable answer: ${context}`);
+  // Only GET /oauth2/authorize binds a browser (the resume link no longer does); only a followed resume link signs it in.
+  assert.equal(bindingLines(r.headers).length, 0, `a page step set a binding cookie: ${context}`);
+  const sessions = r.headers.getSetCookie().filter((line) => /^\s*portico_session=/i.test(line));
+  const resumed = c.endpoint === 'GET complete' && (outcome === 'server-redirect' || outcome === 'client-redirect');
+  assert.equal(sessions.length, resumed ? 1 : 0, resumed ? `a followed resume link did not start a login session: ${context}` : `a login session set by a step other than a followed resume link: ${context}`);
+  for (const line of sessions) assert.match(line, /^portico_session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax/, `login session cookie: ${show(line)}: ${context}`);
   count(w, `${c.endpoint} ${outcome}`);
   // A step that changed the interaction (or spent a link) is replaced before the next run; /continue to a page changes nothing.
   if (e.uses !== null && (outcome === 'client-redirect' || (outcome === 'server-redirect' && c.endpoint !== 'GET continue'))) w.pool.stale.add(e.uses);
@@ -1322,7 +1553,7 @@ async function mintCode(w: World, m: Mint): Promise<{ code: string; verifier: st
   const params: Record<string, string> = { client_id: client.clientId, redirect_uri: m.redirect, response_type: 'code', scope: m.scope, state: 'mint' };
   if (pkce) Object.assign(params, { code_challenge: pkce.challenge, code_challenge_method: 'S256' });
   if (m.resource) params.resource = RESOURCE;
-  const res = await plainGet(authorizeUrl(w, params), `portico_session=${w.sessionA}`);
+  const res = await plainGet(authorizeUrl(w.issuer, params), `portico_session=${w.sessionA}`);
   const location = new URL(res.headers.get('location') ?? `${w.issuer}/none`);
   const code = location.searchParams.get('code');
   assert.ok(res.status === 302 && code, `minting a code (${JSON.stringify(m)}) went to ${res.status} ${location}`);
@@ -1337,7 +1568,7 @@ async function cleanExchange(w: World, m: Mint, code: string, verifier: string |
   const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: m.redirect };
   if (verifier !== null) form.code_verifier = verifier;
   if (client.secret === null) form.client_id = client.clientId;
-  const res = await exchangeCode(w.server, form, client.secret === null ? undefined : { id: client.clientId, secret: client.secret });
+  const res = await tokenPost(w.server, form, client.secret === null ? null : { id: client.clientId, secret: client.secret });
   const text = await res.text();
   assert.equal(res.status, 200, `clean code exchange: ${text}`);
   return JSON.parse(text) as Record<string, unknown>;
@@ -1362,7 +1593,7 @@ async function familyState(w: World, f: Family): Promise<'live' | 'rotated' | 'r
 async function cleanRefresh(w: World, f: Family): Promise<void> {
   const form: Record<string, string> = { grant_type: 'refresh_token', refresh_token: f.live };
   if (f.client.secret === null) form.client_id = f.client.clientId;
-  const res = await exchangeCode(w.server, form, f.client.secret === null ? undefined : { id: f.client.clientId, secret: f.client.secret });
+  const res = await tokenPost(w.server, form, f.client.secret === null ? null : { id: f.client.clientId, secret: f.client.secret });
   const text = await res.text();
   assert.equal(res.status, 200, `clean refresh: ${text}`);
   f.rotated.push(f.live);
@@ -1690,18 +1921,44 @@ const AUTHORIZE_EXAMPLES: AuthorizeCase[] = [
   { base: pubBase, edits: [set('state', 's'.repeat(2049))], junk: [], cookie: [] },
   { base: confBase, edits: [set('resource', RESOURCE), add('resource', RESOURCE)], junk: [], cookie: signedIn },
   { base: confBase, edits: [set('resource', `${RESOURCE}\u0000`)], junk: [], cookie: [] },
+  { base: confBase, edits: [set('resource', ` ${RESOURCE}`)], junk: [], cookie: signedIn },
+  { base: confBase, edits: [set('resource', '')], junk: [], cookie: signedIn },
+  { base: confBase, edits: [set('state', ''), add('state', 'xyz')], junk: [], cookie: signedIn },
+  { base: pubBase, edits: [add('code_challenge', '')], junk: [], cookie: [] },
+  { base: confBase, edits: [set('redirect_uri', 'http://127.0.0.1:80/cb')], junk: [], cookie: signedIn },
+  { base: confBase, edits: [set('redirect_uri', 'http://127.0.0.1:0/cb')], junk: [], cookie: [] },
+  { base: confBase, edits: [set('redirect_uri', 'http://127.0.0.1:65535/cb')], junk: [], cookie: [] },
+  { base: confBase, edits: [set('redirect_uri', 'http://127.0.0.1:65536/cb')], junk: [], cookie: signedIn },
+  { base: confBase, edits: [set('nonce', 'a\tb')], junk: [], cookie: [] },
+  { base: confBase, edits: [set('max_age', '0'), add('max_age', '1')], junk: [], cookie: [] },
+  { base: pubBase, edits: [set('prompt', 'consent')], junk: [], cookie: [cookie('portico_session', ph('session_a')), cookie(ph('consent_cookie'), ph('consent_binding'))] },
 ];
 
+const page = (endpoint: PageEndpoint, pairs: readonly Pair[], cookies: readonly CookiePart[], contentType: string | null = endpoint.startsWith('POST') ? FORM : null): PageCase => ({ endpoint, pairs, junk: [], cookie: cookies, contentType, raw: null });
+
 const PAGE_EXAMPLES: PageCase[] = [
-  { endpoint: 'POST consent', pairs: PAGE_BASE['POST consent'].pairs, junk: [], cookie: PAGE_BASE['POST consent'].cookie, contentType: FORM, raw: null },
-  { endpoint: 'POST consent', pairs: PAGE_BASE['POST consent'].pairs, junk: [], cookie: [cookie('portico_interaction', ph('org_binding'))], contentType: FORM, raw: null },
-  { endpoint: 'POST consent', pairs: [...PAGE_BASE['POST consent'].pairs, ['interaction', ph('consent')]], junk: [], cookie: PAGE_BASE['POST consent'].cookie, contentType: FORM, raw: null },
-  { endpoint: 'POST organization', pairs: [['interaction', ph('org')], ['csrf', ph('consent_csrf')], ['organization_id', ph('member1')]], junk: [], cookie: PAGE_BASE['POST organization'].cookie, contentType: FORM, raw: null },
-  { endpoint: 'GET complete', pairs: [['state', ph('spent')]], junk: [], cookie: [], contentType: null, raw: null },
-  { endpoint: 'GET complete', pairs: [['state', ph('resume')]], junk: [], cookie: [], contentType: null, raw: null },
-  { endpoint: 'GET continue', pairs: [['interaction', ph('org')]], junk: [], cookie: [cookie('portico_interaction', ph('consent_binding'))], contentType: null, raw: null },
-  { endpoint: 'POST login', pairs: [['external_auth_id', ph('pending')], ['email', 'a@example.test'], ['email', 'b@example.test']], junk: [], cookie: [], contentType: FORM, raw: null },
-  { endpoint: 'POST login', pairs: PAGE_BASE['POST login'].pairs, junk: [], cookie: [], contentType: 'text/plain', raw: null },
+  page('POST consent', PAGE_BASE['POST consent'].pairs, PAGE_BASE['POST consent'].cookie),
+  // Another interaction's binding: under its own name, under this one's name; the old fixed cookie name.
+  page('POST consent', PAGE_BASE['POST consent'].pairs, [bound('org')]),
+  page('POST consent', PAGE_BASE['POST consent'].pairs, [cookie(ph('consent_cookie'), ph('org_binding'))]),
+  page('POST consent', PAGE_BASE['POST consent'].pairs, [cookie('portico_interaction', ph('consent_binding'))]),
+  page('POST consent', [...PAGE_BASE['POST consent'].pairs, ['interaction', ph('consent')]], PAGE_BASE['POST consent'].cookie),
+  page('POST consent', [...PAGE_BASE['POST consent'].pairs, ['csrf', ph('consent_csrf')]], PAGE_BASE['POST consent'].cookie),
+  page('POST organization', [['interaction', ph('org')], ['csrf', ph('consent_csrf')], ['organization_id', ph('member1')]], PAGE_BASE['POST organization'].cookie),
+  page('POST organization', [['interaction', ph('org')], ['csrf', ph('org_csrf')], ['organization_id', ph('member1')], ['organization_id', ph('member2')]], PAGE_BASE['POST organization'].cookie),
+  // Resume links: spent (even in its own browser); live, but in another browser (no cookie, another interaction's, the old name); live in its own browser.
+  page('GET complete', [['state', ph('spent')]], [bound('spent')]),
+  page('GET complete', [['state', ph('resume')]], []),
+  page('GET complete', [['state', ph('resume')]], [bound('consent'), cookie('portico_session', ph('session_a'))]),
+  page('GET complete', [['state', ph('resume')]], [cookie(ph('resume_cookie'), ph('spent_binding'))]),
+  page('GET complete', [['state', ph('resume')]], [cookie('portico_interaction', ph('resume_binding'))]),
+  page('GET complete', [['state', ph('resume')]], [bound('resume')]),
+  page('GET continue', [['interaction', ph('org')]], [bound('consent')]),
+  page('GET continue', [['interaction', ph('org')]], [cookie(ph('org_cookie'), ph('consent_binding'))]),
+  page('GET organization', [['interaction', ph('org')]], [cookie(` ${ph('org_cookie')} `, ` ${ph('org_binding')} `)]),
+  page('GET consent', [['interaction', ph('finished')]], [bound('finished')]),
+  page('POST login', [['external_auth_id', ph('pending')], ['email', 'a@example.test'], ['email', 'b@example.test']], []),
+  page('POST login', PAGE_BASE['POST login'].pairs, [], 'text/plain'),
   { endpoint: 'POST login', pairs: [], junk: [], cookie: [], contentType: FORM, raw: `external_auth_id=${ph('pending')}&pad=${'a'.repeat(FORM_LIMIT)}` },
 ];
 
@@ -1740,21 +1997,41 @@ function tally(statuses: Map<number, number>): string {
   return [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
 }
 
+/** How long closing a server may take before the suite reports it (and does not wait for it any longer). */
+const CLOSE_TIMEOUT_MS = 15_000;
+/** Generous bounds, so that a run that stops making progress fails instead of hanging the process. */
+const SETUP_TIMEOUT_MS = 120_000;
+const PROPERTY_TIMEOUT_MS = 120_000 + RUNS * 1_000;
+
 for (const dialect of DIALECTS) {
   describe(`Authorization endpoint and code/refresh grant fuzzing (${dialect})`, () => {
     let w: World;
+    /** The running server until it is closed: set before seeding, so that a failed seeding still closes it. */
+    let server: TestServer | undefined;
+    const close = async () => {
+      const s = server;
+      server = undefined;
+      if (s) await withDeadline(s.close(), CLOSE_TIMEOUT_MS, `closing the ${dialect} server`);
+    };
 
-    before(async () => {
-      const server = await startServer(dialect, { env: ENV });
-      w = await seedWorld(server);
-      for (let i = 0; i < FAMILY_KINDS.length; i++) w.families.push(await newFamily(w, i));
-    });
-    after(async () => {
-      await w?.server.close();
-    });
+    before(
+      async () => {
+        server = await startServer(dialect, { env: ENV });
+        try {
+          w = await seedWorld(server);
+          for (let i = 0; i < FAMILY_KINDS.length; i++) w.families.push(await newFamily(w, i));
+        } catch (err) {
+          // Close what was started (the listening server, its database, the key refresh timer), else the process never exits.
+          await close().catch((closeErr: unknown) => process.stderr.write(`# ${String(closeErr)}\n`));
+          throw err;
+        }
+      },
+      { timeout: SETUP_TIMEOUT_MS },
+    );
+    after(close, { timeout: CLOSE_TIMEOUT_MS + 5_000 });
 
     const property = <T>(name: string, arb: fc.Arbitrary<T>, examples: readonly T[], run: (value: T) => Promise<void>, extra: () => string) =>
-      it(name, async (t) => {
+      it(name, { timeout: PROPERTY_TIMEOUT_MS }, async (t) => {
         w.statuses = new Map();
         w.outcomes = new Map();
         await fc.assert(fc.asyncProperty(arb, run), { numRuns: RUNS, examples: examples.map((e) => [e] as [T]) });
@@ -1762,15 +2039,59 @@ for (const dialect of DIALECTS) {
         t.diagnostic(`answers: ${[...w.outcomes].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k}×${n}`).join(', ')}`);
       });
 
-    property('GET /oauth2/authorize: no 5xx, error pages for unknown clients and redirect URIs, redirects only to the registered URI', authorizeCase, AUTHORIZE_EXAMPLES, (c) => checkAuthorize(w, c), () => '');
+    property('GET /oauth2/authorize: no 5xx, error pages for unknown clients and redirect URIs, redirects only to the registered URI, every authorization bound to its browser', authorizeCase, AUTHORIZE_EXAMPLES, (c) => checkAuthorize(w, c), () => '');
 
-    property('consent, organization, continue, complete and dev login steps: no 5xx, no redirect away without binding and CSRF token', pageCase, PAGE_EXAMPLES, (c) => checkPage(w, c), () => `; page slots replaced: ${w.pool.reseeds}`);
+    property('consent, organization, continue, complete and dev login steps: no 5xx, no redirect away without the binding cookie and CSRF token or a live resume link in its own browser', pageCase, PAGE_EXAMPLES, (c) => checkPage(w, c), () => `; page slots replaced: ${w.pool.reseeds}`);
 
     property('authorization_code and refresh_token grants: no 5xx, a 200 exactly for valid requests', tokenCase, TOKEN_EXAMPLES, (c) => checkToken(w, c), () => `; refresh families replaced after reuse: ${w.replaced}`);
 
-    it('the server is still healthy and a clean authorization still works', async () => {
+    it('a resume link opened in another browser (without its binding cookie) is a 400 page, never a redirect; its own browser still completes', { timeout: SETUP_TIMEOUT_MS }, async () => {
+      w.statuses = new Map();
+      const link = await freshResume(w);
+      const url = resumeUrl(w, link.token);
+      const other = w.pool.consent;
+      const browsers: [string, string][] = [
+        ['a browser without cookies', ''],
+        ['another signed-in browser with a binding of its own', `portico_session=${w.sessionB}; ${other.cookieName}=${other.binding}`],
+        ['a browser with a forged cookie of the right name', `${link.cookieName}=${other.binding}`],
+        ['a browser with the binding under the old fixed name', `portico_interaction=${link.binding}`],
+      ];
+      for (const [browser, cookieHeader] of browsers) {
+        const r = await send(w, 'GET', url, cookieHeader === '' ? {} : { cookie: cookieHeader }, null);
+        const context = `${browser}: ${tag(r)}`;
+        assert.equal(r.status, 400, `a resume link in another browser: ${context}`);
+        assertPage(r, 'error');
+        assert.deepEqual(r.headers.getSetCookie(), [], `a refused resume link set a cookie (a session or a binding): ${context}`);
+      }
+      // The browser that started the authorization: the refusals did not spend the link; it signs in, and is not bound anew.
+      const r = await send(w, 'GET', url, { cookie: `${link.cookieName}=${link.binding}` }, null);
+      assert.equal(r.status, 302, `the resume link in its own browser: ${tag(r)}`);
+      assert.equal(bindingLines(r.headers).length, 0, `the resume link set a binding cookie: ${tag(r)}`);
+      assert.equal(r.headers.getSetCookie().filter((line) => line.startsWith('portico_session=')).length, 1, `the resume link did not sign the browser in: ${tag(r)}`);
+      const step = serverStep(w, r);
+      if (step !== null) assert.ok(SERVER_STEPS.has(step), `redirect to an unexpected path of the server: ${tag(r)}`);
+      else {
+        const params = assertClientRedirect(w, r, link.client, link.redirectUri);
+        assert.ok(params.get('code'), `expected a code: ${tag(r)}`);
+        assert.deepEqual(params.getAll('state'), [link.state], `state not echoed: ${tag(r)}`);
+      }
+      // Spent now, in every browser.
+      const again = await send(w, 'GET', url, { cookie: `${link.cookieName}=${link.binding}` }, null);
+      assert.equal(again.status, 400, `a spent resume link: ${tag(again)}`);
+      assertPage(again, 'error');
+    });
+
+    // RFC 6749 §3.1 holds for every parameter name, `__proto__` too: it must not vanish in a plain-object copy of the query.
+    // (The property generates this case as well; this runs it every time.)
+    it('a repeated __proto__ parameter at /oauth2/authorize is an invalid_request like any repeated parameter', { timeout: SETUP_TIMEOUT_MS }, async () => {
+      w.statuses = new Map();
+      w.outcomes = new Map();
+      for (const name of ['max_age', '__proto__']) await checkAuthorize(w, { base: confBase, edits: [set(name, 'x'), add(name, 'y')], junk: [], cookie: signedIn });
+    });
+
+    it('the server is still healthy and a clean authorization still works', { timeout: SETUP_TIMEOUT_MS }, async () => {
       for (const path of ['/health', '/health/ready']) {
-        const res = await fetch(`${w.issuer}${path}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        const res = await harness(`${w.issuer}${path}`);
         assert.equal(res.status, 200, path);
         assert.deepEqual(await res.json(), { status: 'ok' });
       }
@@ -1779,7 +2100,7 @@ for (const dialect of DIALECTS) {
       const body = await cleanExchange(w, m, code, verifier);
       const family: Family = { client: w.pub, scopes: ['openid', 'offline_access'], resource: null, live: body.refresh_token as string, rotated: [], revoked: false };
       await cleanRefresh(w, family);
-      const userinfo = await fetch(`${w.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${String(body.access_token)}` }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      const userinfo = await harness(`${w.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${String(body.access_token)}` } });
       assert.equal(userinfo.status, 200, await userinfo.text());
     });
   });

@@ -35,7 +35,8 @@ const KNOWN = new Set(['client_id', 'redirect_uri', 'response_type', 'response_m
 
 /** RFC 6749 §3.1: parameters sent without a value are treated as if they were omitted. */
 function withoutEmpty(query: Query): Query {
-  const out: Query = {};
+  // No prototype: a parameter named __proto__ must be a key like any other (and be refused when repeated).
+  const out: Query = Object.create(null) as Query;
   for (const [k, v] of Object.entries(query)) {
     const values = ([] as string[]).concat(v ?? []).filter((x) => x !== '');
     if (values.length > 0) out[k] = values.length === 1 ? values[0] : values;
