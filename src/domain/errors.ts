@@ -79,12 +79,3 @@ export class StorageUnavailableError extends Error {
     super('storage unavailable', { cause });
   }
 }
-
-export type DomainError =
-  | NotFoundError
-  | ValidationError
-  | UnprocessableError
-  | BadRequestError
-  | ConflictError
-  | UniqueViolationError
-  | StorageUnavailableError;

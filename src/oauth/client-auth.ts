@@ -4,7 +4,7 @@ import { MAX_PRESENTED_SECRET_LENGTH } from '../domain/client-secret.ts';
 import { digestsEqual } from '../domain/keyring.ts';
 import type { OAuthDeps } from './deps.ts';
 import { invalidClient, OAuthError } from './errors.ts';
-import type { Form } from './form.ts';
+import type { Form } from '../http/form.ts';
 import { throttledFailure } from './throttle.ts';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';

@@ -1,6 +1,11 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { formOf, type Form } from '../http/form.ts';
 
-/** RFC 6749 §5.2 error codes, plus RFC 8707's invalid_target and RFC 8628's device codes. */
+/**
+ * RFC 6749 §5.2 error codes, RFC 8707's invalid_target, and `slow_down`
+ * (RFC 8628 §3.5: "increase the interval"), which the throttle answers with
+ * 429: OAuth defines no code of its own for rate limits.
+ */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -9,11 +14,7 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_target'
-  | 'unsupported_token_type'
-  | 'access_denied'
-  | 'authorization_pending'
   | 'slow_down'
-  | 'expired_token'
   | 'temporarily_unavailable'
   | 'server_error';
 
@@ -28,6 +29,13 @@ export class OAuthError extends Error {
     this.status = status;
     this.headers = headers;
   }
+}
+
+/** The form body every OAuth POST endpoint takes (RFC 6749 §3.2). */
+export function requireForm(request: FastifyRequest): Form {
+  const form = formOf(request);
+  if (!form) throw new OAuthError('invalid_request', 'The request body must be application/x-www-form-urlencoded.');
+  return form;
 }
 
 /** RFC 6749 §5.2: a failed client authentication; with Basic, 401 must name the scheme. */
@@ -49,7 +57,8 @@ export function describe(text: string): string {
 /** The one mapping from errors to OAuth responses (`{error, error_description}`). */
 export function mapOAuthError(err: unknown): Mapped {
   if (err instanceof OAuthError) return { status: err.status, body: { error: err.error, error_description: describe(err.message) }, headers: err.headers };
-  const e = err as { kind?: string } & Partial<FastifyError>;
+  const e = err as { kind?: string; message?: string } & Partial<FastifyError>;
+  if (e.kind === 'repeated_parameter') return { status: 400, body: { error: 'invalid_request', error_description: describe(e.message ?? '') }, headers: {} };
   if (e.kind === 'storage_unavailable') {
     return {
       status: 503,

@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Application } from '../domain/application.ts';
 import { authenticateClient } from './client-auth.ts';
 import type { OAuthDeps } from './deps.ts';
-import { OAuthError } from './errors.ts';
-import { formOf } from './form.ts';
+import { OAuthError, requireForm } from './errors.ts';
 import { verifyJwt, type AccessTokenClaims } from './tokens/jwt.ts';
 
 const INACTIVE = { active: false } as const;
@@ -56,7 +55,7 @@ async function liveRefreshToken(deps: OAuthDeps, token: string, clientId: string
  */
 export function introspectionEndpoint(app: FastifyInstance, deps: OAuthDeps): void {
   app.post('/oauth2/introspection', async function introspect(request, reply) {
-    const form = formOf(request);
+    const form = requireForm(request);
     const client = await authenticateClient(deps, request, form, { allowPublic: false });
     const token = form.get('token');
     if (token === undefined) throw new OAuthError('invalid_request', 'token is required.');

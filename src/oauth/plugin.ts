@@ -3,7 +3,7 @@ import { authorizePages } from './authorize/routes.ts';
 import type { OAuthDeps } from './deps.ts';
 import { discoveryRoutes } from './discovery.ts';
 import { oauthErrorHandler } from './errors.ts';
-import { registerFormParser } from './form.ts';
+import { registerFormParser } from '../http/form.ts';
 import { introspectionEndpoint } from './introspection.ts';
 import { revocationEndpoint } from './revocation.ts';
 import { tokenEndpoint } from './token-endpoint.ts';

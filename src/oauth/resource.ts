@@ -1,7 +1,7 @@
 import { canonicalResource } from '../domain/resource.ts';
 import type { OAuthDeps } from './deps.ts';
 import { OAuthError } from './errors.ts';
-import type { Form } from './form.ts';
+import type { Form } from '../http/form.ts';
 
 /**
  * The token's `aud`: the RFC 8707 `resource` when one is requested (it must be

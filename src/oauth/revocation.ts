@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { authenticateClient } from './client-auth.ts';
 import type { OAuthDeps } from './deps.ts';
-import { OAuthError } from './errors.ts';
-import { formOf } from './form.ts';
+import { OAuthError, requireForm } from './errors.ts';
 import { revokeFamily } from './tokens/revoke.ts';
 import { liveAccessToken } from './introspection.ts';
 
@@ -15,7 +14,7 @@ import { liveAccessToken } from './introspection.ts';
  */
 export function revocationEndpoint(app: FastifyInstance, deps: OAuthDeps): void {
   app.post('/oauth2/revoke', async function revoke(request, reply) {
-    const form = formOf(request);
+    const form = requireForm(request);
     const client = await authenticateClient(deps, request, form);
     const token = form.get('token');
     if (token === undefined) throw new OAuthError('invalid_request', 'token is required.');

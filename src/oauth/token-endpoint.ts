@@ -1,14 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { authenticateClient } from './client-auth.ts';
 import type { OAuthDeps } from './deps.ts';
-import { OAuthError } from './errors.ts';
-import { formOf } from './form.ts';
+import { OAuthError, requireForm } from './errors.ts';
 import { grants } from './grants/index.ts';
 
 /** `POST /oauth2/token`: parse -> authenticate -> grants.get(grant_type) (RFC 6749 §3.2). */
 export function tokenEndpoint(app: FastifyInstance, deps: OAuthDeps): void {
   app.post('/oauth2/token', async function token(request, reply) {
-    const form = formOf(request);
+    const form = requireForm(request);
     const grantType = form.get('grant_type');
     try {
       if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required.');

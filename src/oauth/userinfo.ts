@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OAuthDeps } from './deps.ts';
-import { Form } from './form.ts';
+import { Form } from '../http/form.ts';
 import { profileClaims } from './tokens/issue.ts';
 import { verifyJwt } from './tokens/jwt.ts';
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SYSTEM_CONTEXT } from '../domain/audit.ts';
 import { completeExternalAuth } from '../management/external-auth/service.ts';
 import type { ManagementDeps } from '../management/deps.ts';
-import { Form, registerFormParser } from '../oauth/form.ts';
+import { Form, registerFormParser } from '../http/form.ts';
 import { pageErrorHandler } from '../oauth/authorize/routes.ts';
 import { errorPage, sendPage } from './html.ts';
 import { devLoginPage } from './templates.ts';

@@ -3,8 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { errorPage, sendPage } from '../../pages/html.ts';
 import { consentPage, organizationPage } from '../../pages/templates.ts';
 import type { OAuthDeps } from '../deps.ts';
-import { OAuthError } from '../errors.ts';
-import { Form } from '../form.ts';
+import { formOf, type Form } from '../../http/form.ts';
 import {
   advance,
   boundInteraction,
@@ -24,8 +23,6 @@ type Query = Record<string, string | string[] | undefined>;
 /** HTML face errors: a readable page, never JSON and never a redirect. */
 export function pageErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err instanceof PageFailure) return sendPage(reply, err.status, errorPage(err.title, err.message));
-  // A malformed form (a repeated field) or another client mistake.
-  if (err instanceof OAuthError) return sendPage(reply, 400, errorPage('Bad request', 'The form could not be read. Start again from the application.'));
   if ((err as { kind?: string }).kind === 'unique_violation') return sendPage(reply, 409, errorPage('Please try again', 'Another request changed this at the same moment.'));
   if ((err as { kind?: string }).kind === 'storage_unavailable') {
     reply.header('retry-after', '1');
@@ -37,9 +34,10 @@ export function pageErrorHandler(err: unknown, request: FastifyRequest, reply: F
   return sendPage(reply, 500, errorPage('Something went wrong', 'Please try again.'));
 }
 
-function formOf(request: FastifyRequest): Form {
-  if (request.body instanceof Form) return request.body;
-  throw new PageFailure(400, 'Bad request', 'The form could not be read.');
+function pageForm(request: FastifyRequest): Form {
+  const form = formOf(request);
+  if (!form) throw new PageFailure(400, 'Bad request', 'The form could not be read.');
+  return form;
 }
 
 /** Rejects a page POST whose CSRF token does not belong to this interaction and browser. */
@@ -90,7 +88,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
   });
 
   app.post('/oauth2/authorize/organization', async function organizationChosen(request, reply) {
-    const form = formOf(request);
+    const form = pageForm(request);
     const { interaction, binding } = await boundInteraction(deps, request, form.get('interaction'));
     checkCsrf(deps, form, interaction.id, binding);
     const chosen = form.get('organization_id');
@@ -120,7 +118,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
   });
 
   app.post('/oauth2/authorize/consent', async function consentGiven(request, reply) {
-    const form = formOf(request);
+    const form = pageForm(request);
     const { interaction, app: client, binding } = await boundInteraction(deps, request, form.get('interaction'));
     checkCsrf(deps, form, interaction.id, binding);
     const see = (url: string) => reply.code(303).header('cache-control', 'no-store').redirect(url, 303);

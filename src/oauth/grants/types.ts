@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedClient } from '../client-auth.ts';
 import type { OAuthDeps } from '../deps.ts';
-import type { Form } from '../form.ts';
+import type { Form } from '../../http/form.ts';
 
 /** RFC 6749 §5.1 successful response (plus OIDC's id_token). */
 export interface TokenResponse {
@@ -11,7 +11,6 @@ export interface TokenResponse {
   readonly scope: string;
   readonly refresh_token?: string;
   readonly id_token?: string;
-  readonly issued_token_type?: string;
 }
 
 export interface GrantRequest {

@@ -2,7 +2,7 @@ import { sign, verify } from 'node:crypto';
 import type { SigningAlg } from '../../domain/signing-key.ts';
 import type { KeyStore, Signer } from '../keys/key-store.ts';
 
-/** Claims of every token Portico signs (WorkOS names; DESIGN.md §4). */
+/** Claims of Portico's access tokens (WorkOS names; DESIGN.md §4). */
 export interface AccessTokenClaims {
   readonly iss: string;
   readonly sub: string;

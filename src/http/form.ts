@@ -1,5 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { OAuthError } from './errors.ts';
+
+/** A parameter that may appear once appeared several times (RFC 6749 §3.1): a client error on every face. */
+export class RepeatedParameterError extends Error {
+  readonly kind = 'repeated_parameter' as const;
+  readonly statusCode = 400;
+  constructor(name: string) {
+    super(`The ${name} parameter is repeated.`);
+  }
+}
 
 /** A parsed `application/x-www-form-urlencoded` body that keeps repeated names. */
 export class Form {
@@ -24,7 +32,7 @@ export class Form {
   get(name: string): string | undefined {
     const list = this.#values.get(name);
     if (list === undefined) return undefined;
-    if (list.length > 1) throw new OAuthError('invalid_request', `The "${name}" parameter is repeated.`);
+    if (list.length > 1) throw new RepeatedParameterError(name);
     return list[0];
   }
 
@@ -32,21 +40,16 @@ export class Form {
   all(name: string): readonly string[] {
     return this.#values.get(name) ?? [];
   }
-
-  has(name: string): boolean {
-    return this.#values.has(name);
-  }
 }
 
-/** Registers the form parser in the OAuth scope; the parsed body is a Form. */
+/** Registers the form parser in a scope; the parsed body is a Form. */
 export function registerFormParser(app: FastifyInstance): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
     done(null, Form.parse(typeof body === 'string' ? body : body.toString('utf8')));
   });
 }
 
-/** The request's form body; a request without one is an invalid_request. */
-export function formOf(request: FastifyRequest): Form {
-  if (request.body instanceof Form) return request.body;
-  throw new OAuthError('invalid_request', 'The request body must be application/x-www-form-urlencoded.');
+/** The request's form body, or null when it had none (or another media type). */
+export function formOf(request: FastifyRequest): Form | null {
+  return request.body instanceof Form ? request.body : null;
 }
