@@ -41,8 +41,17 @@ export function workerMetricsCollector(metrics: Metrics): () => Promise<MetricsS
     });
 }
 
+/**
+ * V8 flag for every serving process: a 4 MB young generation. Measured with
+ * 50 connections on one process: peak RSS 135 MB instead of 160-173 MB, with
+ * the same throughput (the default young generation grows to 16 MB per
+ * semi-space under load and is never given back).
+ */
+export const SERVER_EXEC_ARGV = ['--max-semi-space-size=4'] as const;
+
 /** Primary side: fork `count` workers, restart the ones that die, merge metrics on request. */
 export function superviseWorkers(count: number, onListening: () => void): { stop(): Promise<void> } {
+  cluster.setupPrimary({ execArgv: [...process.execArgv.filter((a) => !a.startsWith('--max-semi-space-size')), ...SERVER_EXEC_ARGV] });
   let stopping = false;
   let announced = false;
   const gatherings = new Map<string, { from: Worker; snaps: MetricsSnapshot[]; waiting: number }>();

@@ -124,7 +124,7 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
   });
   if (options.workers !== undefined) env.PORTICO_WORKERS = String(options.workers);
 
-  const child: ChildProcess = spawn(join(options.repoRoot, 'node_modules/.bin/node'), ['--disable-warning=ExperimentalWarning', 'src/main.ts'], {
+  const child: ChildProcess = spawn(join(options.repoRoot, 'node_modules/.bin/node'), ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=4', 'src/main.ts'], {
     cwd: options.repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -78,7 +78,7 @@ async function startPorticoOnce(args: Args, alg: Alg, databaseUrl: string, profi
     name: 'portico',
     cwd: REPO_ROOT,
     command: NODE,
-    args: ['--disable-warning=ExperimentalWarning', ...cpuProfArgs(profileDir), 'src/main.ts'],
+    args: ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=4', ...cpuProfArgs(profileDir), 'src/main.ts'],
     env,
     port,
     readyPath: '/health/ready',
