@@ -1,6 +1,6 @@
 import { ID_PREFIX, type IdGenerator } from '../domain/ids.ts';
 import type { Clock } from '../domain/clock.ts';
-import type { Storage } from '../storage/port.ts';
+import type { FailureWindow, Storage } from '../storage/port.ts';
 import type { OAuthDeps } from './deps.ts';
 import { OAuthError } from './errors.ts';
 
@@ -8,6 +8,8 @@ import { OAuthError } from './errors.ts';
 const WINDOW_MS = 60_000;
 /** Failures are written in batches at most this often (one transaction per batch). */
 const FLUSH_MS = 100;
+/** A window read from the database is reused this long (the batches it reflects are 100 ms apart anyway). */
+const WINDOW_CACHE_MS = 250;
 
 function keysFor(clientId: string | null, ip: string): string[] {
   return clientId === null ? [`ip:${ip}`] : [`client:${clientId}`, `ip:${ip}`];
@@ -37,6 +39,10 @@ export class FailureLog {
   #counts = new Map<string, number>();
   #events = new Map<string, PendingEvent>();
   #timer: NodeJS.Timeout | undefined;
+  /** Counts of the batch being written: still counted until it commits. */
+  #inFlight = new Map<string, number>();
+  /** Recently read windows, so a flood of failures does not cost a query each. */
+  #windowCache = new Map<string, { readAt: number; window: FailureWindow | null }>();
 
   constructor(storage: Storage, clock: Clock, ids: IdGenerator, onError: (err: unknown) => void) {
     this.#storage = storage;
@@ -54,9 +60,31 @@ export class FailureLog {
     this.#timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
   }
 
-  /** Failures of `key` recorded here but not yet written. */
+  /** Failures of `key` recorded here and not yet committed (waiting, or being written). */
   pending(key: string): number {
-    return this.#counts.get(key) ?? 0;
+    return (this.#counts.get(key) ?? 0) + (this.#inFlight.get(key) ?? 0);
+  }
+
+  /** The stored windows of these keys (younger than `since`), from a short-lived cache where possible. */
+  async windows(keys: readonly string[], since: Date): Promise<Map<string, FailureWindow>> {
+    const now = this.#clock.now().getTime();
+    const out = new Map<string, FailureWindow>();
+    const missing = keys.filter((k) => {
+      const hit = this.#windowCache.get(k);
+      if (!hit || now - hit.readAt > WINDOW_CACHE_MS) return true;
+      if (hit.window && hit.window.windowStart > since) out.set(k, hit.window);
+      return false;
+    });
+    if (missing.length > 0) {
+      const read = new Map((await this.#storage.authFailures.windows(missing, since)).map((w) => [w.key, w]));
+      if (this.#windowCache.size > 10_000) this.#windowCache.clear();
+      for (const k of missing) {
+        const w = read.get(k) ?? null;
+        this.#windowCache.set(k, { readAt: now, window: w });
+        if (w) out.set(k, w);
+      }
+    }
+    return out;
   }
 
   async flush(): Promise<void> {
@@ -67,6 +95,7 @@ export class FailureLog {
     if (counts.size === 0) return;
     this.#counts = new Map();
     this.#events = new Map();
+    for (const [k, n] of counts) this.#inFlight.set(k, (this.#inFlight.get(k) ?? 0) + n);
     const at = this.#clock.now();
     try {
       await this.#storage.transaction(async (tx) => {
@@ -85,6 +114,14 @@ export class FailureLog {
     } catch (err) {
       // Counters are advisory: a lost batch only means a few uncounted failures.
       this.#onError(err);
+    } finally {
+      // Committed (or lost): from now on the stored window is the truth; forget cached reads of it.
+      for (const [k, n] of counts) {
+        const left = (this.#inFlight.get(k) ?? 0) - n;
+        if (left > 0) this.#inFlight.set(k, left);
+        else this.#inFlight.delete(k);
+        this.#windowCache.delete(k);
+      }
     }
   }
 }
@@ -92,13 +129,14 @@ export class FailureLog {
 /**
  * Past the limit (per `client_id`, and five times that per address) a failed
  * authentication answers 429 with Retry-After instead of 401, and is no longer
- * recorded. Correct credentials are never refused: an attacker who knows a
+ * recorded. The count is the stored window (cached up to 250 ms) plus this
+ * process's unwritten failures. Correct credentials are never refused: an attacker who knows a
  * client_id (it is not secret) cannot lock the real client out.
  */
 export async function throttledFailure(deps: OAuthDeps, clientId: string | null, ip: string): Promise<OAuthError | null> {
   const now = deps.clock.now().getTime();
   const keys = keysFor(clientId, ip);
-  const windows = new Map((await deps.storage.authFailures.windows(keys, new Date(now - WINDOW_MS))).map((w) => [w.key, w]));
+  const windows = await deps.failures.windows(keys, new Date(now - WINDOW_MS));
   for (const key of keys) {
     const limit = key.startsWith('ip:') ? deps.config.authFailureLimit * 5 : deps.config.authFailureLimit;
     const stored = windows.get(key);
