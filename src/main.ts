@@ -1,12 +1,7 @@
 import cluster from 'node:cluster';
-import { createApp } from './app.ts';
-import { ensureAdminApiKey, environmentClientId, openRuntime, prepareServer } from './bootstrap.ts';
-import { superviseWorkers, workerMetricsCollector } from './cluster.ts';
+import { ensureAdminApiKey, openRuntime, prepareServer } from './bootstrap.ts';
+import { superviseWorkers } from './cluster.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { systemClock } from './domain/clock.ts';
-import { startHousekeeping } from './housekeeping.ts';
-import { Metrics } from './http/metrics.ts';
-import { createKeyStore } from './oauth/keys/rotation.ts';
 
 function printAdminKey(key: string): void {
   // Deliberately on stdout, not in the log: this is the one time the key is shown.
@@ -39,6 +34,16 @@ async function prepare(config: Config): Promise<string | null> {
 
 /** One server process: loadConfig() -> openStorage() -> createApp() -> listen. */
 async function serve(config: Config): Promise<void> {
+  // Loaded here, not at the top: a cluster primary only supervises and need not hold the HTTP stack.
+  const [{ createApp }, { environmentClientId }, { workerMetricsCollector }, { systemClock }, { startHousekeeping }, { Metrics }, { createKeyStore }] = await Promise.all([
+    import('./app.ts'),
+    import('./bootstrap.ts'),
+    import('./cluster.ts'),
+    import('./domain/clock.ts'),
+    import('./housekeeping.ts'),
+    import('./http/metrics.ts'),
+    import('./oauth/keys/rotation.ts'),
+  ]);
   const rt = await openRuntime(config);
   const keys = createKeyStore({ ...rt, clock: systemClock });
   await keys.refresh();

@@ -6,7 +6,10 @@ export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as c
 /** A validated `GET /oauth2/authorize` request, kept while the user logs in and consents. */
 export interface AuthorizationRequest {
   readonly clientId: string;
+  /** Where the response goes: the `redirect_uri` sent, or the only one registered. */
   readonly redirectUri: string;
+  /** Whether `redirect_uri` was sent: then the token request must repeat it (RFC 6749 §4.1.3). */
+  readonly redirectUriGiven: boolean;
   readonly scopes: readonly string[];
   readonly state: string | null;
   readonly nonce: string | null;
@@ -63,7 +66,8 @@ export interface Grant {
 
 export interface AuthorizationCode extends Grant {
   readonly digest: string;
-  readonly redirectUri: string;
+  /** The `redirect_uri` of the authorization request, or null when it had none. */
+  readonly redirectUri: string | null;
   readonly nonce: string | null;
   readonly codeChallenge: string | null;
   readonly expiresAt: Date;

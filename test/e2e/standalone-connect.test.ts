@@ -93,7 +93,7 @@ for (const dialect of DIALECTS) {
       const callback = await finishInBrowser(server, redirectUri, jar, { 'claim:urn:company:tenant': 'staging' });
       assert.equal(`${callback.origin}${callback.pathname}`, REDIRECT);
       assert.equal(callback.searchParams.get('state'), 'st');
-      const tokens = (await (await exchangeCode(server, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, client_id: app.client_id, code_verifier: verifier })).json()) as {
+      const tokens = (await (await exchangeCode(server, { grant_type: 'authorization_code', redirect_uri: REDIRECT, code: callback.searchParams.get('code')!, client_id: app.client_id, code_verifier: verifier })).json()) as {
         access_token: string;
         id_token: string;
       };
@@ -141,7 +141,7 @@ for (const dialect of DIALECTS) {
       const { redirectUri } = await workos.connect.completeOAuth2({ externalAuthId: first.externalAuthId, user: { id: 'company-user-5', email: 'multi@company.test' } } as never);
       // No membership yet: straight to consent. Finish, and learn the user ID from the token.
       const callback = await finishInBrowser(server, redirectUri, jar);
-      const tokens = (await (await exchangeCode(server, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, client_id: app.client_id, code_verifier: first.verifier })).json()) as { access_token: string };
+      const tokens = (await (await exchangeCode(server, { grant_type: 'authorization_code', redirect_uri: REDIRECT, code: callback.searchParams.get('code')!, client_id: app.client_id, code_verifier: first.verifier })).json()) as { access_token: string };
       const sub = String(decodeJwt(tokens.access_token).sub);
       assert.equal(decodeJwt(tokens.access_token).org_id, undefined);
 
@@ -157,7 +157,7 @@ for (const dialect of DIALECTS) {
       const finished = await finishInBrowser(server, url.toString(), jar, { organization_id: orgB }, steps);
       // No login step (the session from the first authorization); the chooser, then consent for this organization.
       assert.deepEqual(steps, ['/oauth2/authorize/organization', '/oauth2/authorize/continue', '/oauth2/authorize/consent']);
-      const chosen = (await (await exchangeCode(server, { grant_type: 'authorization_code', code: finished.searchParams.get('code')!, client_id: app.client_id, code_verifier: verifier })).json()) as { access_token: string };
+      const chosen = (await (await exchangeCode(server, { grant_type: 'authorization_code', redirect_uri: REDIRECT, code: finished.searchParams.get('code')!, client_id: app.client_id, code_verifier: verifier })).json()) as { access_token: string };
       assert.equal(decodeJwt(chosen.access_token).org_id, orgB);
 
       // Authorized applications: one consent per (organization, resource).

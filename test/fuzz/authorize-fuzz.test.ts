@@ -1795,6 +1795,8 @@ async function prepareToken(w: World, c: TokenCase): Promise<{ header: string | 
     if (c.code === 'repeated') reasons.push('code repeated');
     if (code !== minted.code) reasons.push('not the code that was issued');
     if (redirect !== null && redirect !== c.mint.redirect) reasons.push('redirect_uri differs from the authorization request');
+    // RFC 6749 §4.1.3: required at the token endpoint because every minted code's authorization request sent one.
+    if (redirect === null) reasons.push('redirect_uri missing although the authorization request sent one');
     if (c.redirectUri === 'repeated') reasons.push('redirect_uri repeated');
     if (minted.verifier === null ? verifier !== null : verifier !== minted.verifier) reasons.push(minted.verifier === null ? 'a code_verifier for a code without challenge' : 'wrong code_verifier');
     if (v === 'repeated') reasons.push('code_verifier repeated');

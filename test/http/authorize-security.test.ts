@@ -112,20 +112,20 @@ for (const dialect of DIALECTS) {
         assert.equal(loc.searchParams.get('state'), 'x');
       }
       const { code } = await publicCode();
-      const res = await exchangeCode(server, { grant_type: 'authorization_code', code, client_id: pub.client_id, code_verifier: 'a'.repeat(42) });
+      const res = await exchangeCode(server, { grant_type: 'authorization_code', redirect_uri: REDIRECT, code, client_id: pub.client_id, code_verifier: 'a'.repeat(42) });
       assert.equal(((await res.json()) as { error: string }).error, 'invalid_grant');
     });
 
     it('18: a verifier without a challenge, or a challenge without a verifier, is invalid_grant; a wrong verifier burns the code', async () => {
       const noChallenge = await runAuthorization(server, { params: { client_id: confidential.client_id, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid' }, user: user() });
-      const downgrade = await exchangeCode(server, { grant_type: 'authorization_code', code: noChallenge.callback.searchParams.get('code')!, code_verifier: pkcePair().verifier }, { id: confidential.client_id, secret });
+      const downgrade = await exchangeCode(server, { grant_type: 'authorization_code', redirect_uri: REDIRECT, code: noChallenge.callback.searchParams.get('code')!, code_verifier: pkcePair().verifier }, { id: confidential.client_id, secret });
       assert.equal(((await downgrade.json()) as { error: string }).error, 'invalid_grant');
 
       const { code, verifier } = await publicCode();
-      const missing = await exchangeCode(server, { grant_type: 'authorization_code', code, client_id: pub.client_id });
+      const missing = await exchangeCode(server, { grant_type: 'authorization_code', redirect_uri: REDIRECT, code, client_id: pub.client_id });
       assert.equal(((await missing.json()) as { error: string }).error, 'invalid_grant');
       // The code is spent: even the right verifier now fails (no verifier brute force).
-      const right = await exchangeCode(server, { grant_type: 'authorization_code', code, client_id: pub.client_id, code_verifier: verifier });
+      const right = await exchangeCode(server, { grant_type: 'authorization_code', redirect_uri: REDIRECT, code, client_id: pub.client_id, code_verifier: verifier });
       assert.equal(((await right.json()) as { error: string }).error, 'invalid_grant');
     });
 
@@ -168,7 +168,7 @@ for (const dialect of DIALECTS) {
           user: { id: 'ttl-user', email: `ttl-${dialect}@example.test` },
         });
         now += 61_000; // codes live 60 s
-        const res = await exchangeCode(clocked, { grant_type: 'authorization_code', code: r.callback.searchParams.get('code')!, client_id: app.client_id, code_verifier: verifier });
+        const res = await exchangeCode(clocked, { grant_type: 'authorization_code', redirect_uri: REDIRECT, code: r.callback.searchParams.get('code')!, client_id: app.client_id, code_verifier: verifier });
         assert.equal(((await res.json()) as { error: string }).error, 'invalid_grant');
       } finally {
         await clocked.close();
@@ -177,11 +177,27 @@ for (const dialect of DIALECTS) {
 
     it('21: a code redeemed by another client, or with another redirect_uri, is invalid_grant', async () => {
       const { code, verifier } = await publicCode();
-      const stolen = await exchangeCode(server, { grant_type: 'authorization_code', code, code_verifier: verifier }, { id: confidential.client_id, secret });
+      const stolen = await exchangeCode(server, { grant_type: 'authorization_code', redirect_uri: REDIRECT, code, code_verifier: verifier }, { id: confidential.client_id, secret });
       assert.equal(((await stolen.json()) as { error: string }).error, 'invalid_grant');
       const other = await publicCode();
       const wrongUri = await exchangeCode(server, { grant_type: 'authorization_code', code: other.code, client_id: pub.client_id, code_verifier: other.verifier, redirect_uri: LOOPBACK });
       assert.equal(((await wrongUri.json()) as { error: string }).error, 'invalid_grant');
+    });
+
+    it('RFC 6749 §4.1.3: redirect_uri is required at the token endpoint when the authorization request sent it', async () => {
+      const { code, verifier } = await publicCode();
+      const missing = await exchangeCode(server, { grant_type: 'authorization_code', code, client_id: pub.client_id, code_verifier: verifier });
+      assert.equal(((await missing.json()) as { error: string }).error, 'invalid_grant');
+      // Omitted at authorize (one registered URI): the token request may omit it too.
+      const single = await createApp(server, { is_first_party: true, uses_pkce: true, redirect_uris: [{ uri: REDIRECT }] });
+      const pk = pkcePair();
+      const r = await runAuthorization(server, {
+        params: { client_id: single.client_id, response_type: 'code', scope: 'openid', code_challenge: pk.challenge, code_challenge_method: 'S256' },
+        user: user(),
+      });
+      assert.equal(`${r.callback.origin}${r.callback.pathname}`, REDIRECT);
+      const ok = await exchangeCode(server, { grant_type: 'authorization_code', code: r.callback.searchParams.get('code')!, client_id: single.client_id, code_verifier: pk.verifier });
+      assert.equal(ok.status, 200);
     });
 
     it('22: every authorization response, errors included, carries iss; metadata says so', async () => {
@@ -285,7 +301,7 @@ for (const dialect of DIALECTS) {
           const res = await exchangeCode(graceful, { grant_type: 'refresh_token', refresh_token: token, client_id: app.client_id });
           return { status: res.status, body: (await res.json()) as { refresh_token?: string; error?: string } };
         };
-        const t0 = ((await (await exchangeCode(graceful, { grant_type: 'authorization_code', code: r.callback.searchParams.get('code')!, client_id: app.client_id, code_verifier: verifier })).json()) as { refresh_token: string }).refresh_token;
+        const t0 = ((await (await exchangeCode(graceful, { grant_type: 'authorization_code', redirect_uri: REDIRECT, code: r.callback.searchParams.get('code')!, client_id: app.client_id, code_verifier: verifier })).json()) as { refresh_token: string }).refresh_token;
         const a = await refresh(t0);
         const again = await refresh(t0);
         assert.equal(again.status, 200);

@@ -167,7 +167,7 @@ export async function issueCode(deps: OAuthDeps, interaction: Interaction, app: 
       organizationId,
       claims,
       authTime: interaction.completedAt ?? now,
-      redirectUri: req.redirectUri,
+      redirectUri: req.redirectUriGiven ? req.redirectUri : null,
       nonce: req.nonce,
       codeChallenge: req.codeChallenge,
       expiresAt: new Date(now.getTime() + CODE_TTL_MS),

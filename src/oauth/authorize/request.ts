@@ -134,7 +134,7 @@ export async function validateAuthorizeRequest(deps: OAuthDeps, rawQuery: Query)
   return {
     kind: 'ok',
     app,
-    request: { clientId: app.clientId, redirectUri, scopes, state, nonce, codeChallenge: challenge ?? null, resource, prompt },
+    request: { clientId: app.clientId, redirectUri, redirectUriGiven: redirect.value !== undefined, scopes, state, nonce, codeChallenge: challenge ?? null, resource, prompt },
   };
 }
 

@@ -36,9 +36,11 @@ export const authorizationCode: GrantHandler = async ({ deps, request, form, cli
   const c = result.code;
   if (c.clientId !== app.clientId) throw invalidGrant('The authorization code was issued to another client.');
   if (c.expiresAt <= now) throw invalidGrant('The authorization code has expired.');
-  // The redirect_uri, when sent, must be the one of the authorization request (RFC 6749 §4.1.3).
+  // RFC 6749 §4.1.3: REQUIRED when the authorization request included it, and identical. (OAuth 2.1
+  // drops the requirement when PKCE is used; RFC 6749 is the standard Portico follows.)
   const redirectUri = form.get('redirect_uri');
-  if (redirectUri !== undefined && redirectUri !== c.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request.');
+  const matches = c.redirectUri !== null ? redirectUri === c.redirectUri : redirectUri === undefined || app.redirectUris.some((r) => r.uri === redirectUri);
+  if (!matches) throw invalidGrant('redirect_uri must be the one of the authorization request.');
   const verifier = form.get('code_verifier');
   if (c.codeChallenge !== null) {
     if (verifier === undefined || !verifierMatches(verifier, c.codeChallenge)) throw invalidGrant('PKCE verification failed.');

@@ -84,7 +84,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .addColumn('auth_time', 'text', (c) => c.notNull());
 
   await grantColumns(db.schema.createTable('authorization_codes').addColumn('digest', 'text', (c) => c.primaryKey()))
-    .addColumn('redirect_uri', 'text', (c) => c.notNull())
+    // NULL when the authorization request did not send one (RFC 6749 §4.1.3 then lets the token request omit it).
+    .addColumn('redirect_uri', 'text')
     .addColumn('nonce', 'text')
     .addColumn('code_challenge', 'text')
     .addColumn('expires_at', 'text', (c) => c.notNull())

@@ -174,7 +174,7 @@ interface GrantColumns {
 
 export interface AuthorizationCodesTable extends GrantColumns {
   digest: string;
-  redirect_uri: string;
+  redirect_uri: string | null;
   nonce: string | null;
   code_challenge: string | null;
   expires_at: string;
