@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { chromium, type Browser, type BrowserContext, type Page, type Response as PwResponse } from 'playwright-core';
+import { browserSuiteOptions, chromiumPath } from '../support/browser.ts';
 import { DIALECTS } from '../support/databases.ts';
 import { tokenRequest } from '../support/seed.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
@@ -95,7 +96,7 @@ function assertPageHeaders(res: PwResponse, what: string): void {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`Browser authorization flow with openid-client and Chromium (${dialect})`, () => {
+  describe(`Browser authorization flow with openid-client and Chromium (${dialect})`, browserSuiteOptions(), () => {
     let server: TestServer;
     let callback: { server: Server; uri: string };
     let browser: Browser;
@@ -161,7 +162,7 @@ for (const dialect of DIALECTS) {
       [server, callback, browser] = await Promise.all([
         startServer(dialect),
         startCallbackServer(),
-        chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS }),
+        chromium.launch({ executablePath: chromiumPath()!, headless: true, args: CHROMIUM_ARGS }),
       ]);
       const discover = (clientId: string, auth: client.ClientAuth) =>
         client.discovery(new URL(server.baseUrl), clientId, undefined, auth, { execute: [client.allowInsecureRequests] });

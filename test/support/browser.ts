@@ -1,0 +1,19 @@
+import { existsSync } from 'node:fs';
+
+/**
+ * Debian's Chromium for the browser tests (playwright-core drives it; nothing
+ * is downloaded). PORTICO_TEST_CHROMIUM overrides the path. When it is missing
+ * the browser suites are skipped with a visible reason, unless
+ * PORTICO_REQUIRE_BROWSER=1 (as in CI), where that is a failure.
+ */
+export function chromiumPath(): string | null {
+  const path = process.env.PORTICO_TEST_CHROMIUM ?? '/usr/bin/chromium';
+  if (existsSync(path)) return path;
+  if (process.env.PORTICO_REQUIRE_BROWSER === '1') throw new Error(`Chromium is required (PORTICO_REQUIRE_BROWSER=1) but ${path} does not exist`);
+  return null;
+}
+
+/** `describe` options: skip with the reason when there is no browser. */
+export function browserSuiteOptions(): { skip: string | false } {
+  return { skip: chromiumPath() === null ? 'Chromium is not installed (apt-get install chromium; CI installs it and requires it)' : false };
+}
