@@ -47,6 +47,9 @@ export async function startAuthorization(deps: OAuthDeps, request: FastifyReques
   if (req.prompt.includes('none') && session === null) {
     return responseRedirect(deps, req.redirectUri, { error: 'login_required', error_description: 'The user is not signed in.', state: req.state });
   }
+  if (session === null && deps.config.loginUrl === null && deps.config.production) {
+    throw new PageFailure(503, 'Sign-in is not configured', 'This server has no login page (PORTICO_LOGIN_URL) and the development login is off in production.');
+  }
   const id = deps.ids(ID_PREFIX.externalAuth);
   // Bound to this browser from the start: a resume link (or page) opened in another browser is refused,
   // so nobody can log a victim into the attacker's account with their own link (login CSRF).
@@ -63,9 +66,6 @@ export async function startAuthorization(deps: OAuthDeps, request: FastifyReques
   });
   setCookie(reply, deps.config.issuer, bindingCookie(id), binding, INTERACTION_TTL_MS / 1000, '/oauth2/authorize');
   if (session !== null) return advance(deps, (await deps.storage.interactions.get(id))!, app);
-  if (deps.config.loginUrl === null && deps.config.production) {
-    throw new PageFailure(503, 'Sign-in is not configured', 'This server has no login page (PORTICO_LOGIN_URL) and the development login is off in production.');
-  }
   const login = new URL(deps.config.loginUrl ?? `${deps.config.issuer}/dev/login`);
   login.searchParams.set('external_auth_id', id);
   return login.toString();
