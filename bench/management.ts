@@ -50,13 +50,10 @@
  * rounds to whole milliseconds). Output: a table on stdout, progress on
  * stderr, JSON in bench/results/ (git-ignored).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import type autocannon from 'autocannon';
+import { logLines } from './lib/child.ts';
+import { cli, type Cli } from './lib/cli.ts';
 import {
   checkPostgres,
   createBenchDatabase,
@@ -66,20 +63,18 @@ import {
   type BenchDatabase,
   type Dialect,
 } from './lib/databases.ts';
-import { percentiles, runLoad, type LoadOutcome } from './lib/load.ts';
+import { latencySummary, mergeOutcomes, percentiles, runLoad, type LoadOutcome } from './lib/load.ts';
+import { errorMessage, loadavgNow, loadavgText, log, machineInfo, writeResults } from './lib/output.ts';
+import { readRssKb, RssSampler, withCpu, type CpuUsage, type RssPeaks } from './lib/proc.ts';
 import { ratios, render, type Row, type SizeName, type SizeReport } from './lib/report.ts';
+import { createSecretRequests, readRequests, sanityCheck, SCENARIOS, type Requests, type Scenario } from './lib/scenarios.ts';
 import { seed, type SeedResult } from './lib/seed.ts';
-import { readCpuSeconds, readMachineBusySeconds, readRssKb, RssSampler, startServer, type ServerProcess } from './lib/server.ts';
+import { startPortico, type PorticoServer } from './lib/server.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 /** Below MAX_SECRETS_PER_APPLICATION (5): a create is never refused for the cap. */
 const SECRETS_PER_APP_PER_LAP = 4;
 /** The issue's target: list p99 on the large table within this factor of the small one. */
 const LIST_P99_RATIO_TARGET = 2;
-const SCENARIOS = ['get-application', 'list-applications', 'list-applications-org', 'list-applications-after', 'create-secret'] as const;
-type Scenario = (typeof SCENARIOS)[number];
-const LIST = '/connect/applications?limit=10';
 
 // ---------------------------------------------------------------- arguments
 
@@ -98,65 +93,34 @@ interface Args {
   readonly postgresUrl: string;
 }
 
-const USAGE =
+const flags: Cli = cli(
   'usage: npm run bench:management -- [--duration <s>] [--dialect sqlite|postgres|all] [--large <n>] [--small <n>] ' +
-  '[--connections <n>] [--warmup <s>] [--rounds <n>] [--workers <n>] [--only <scenario,...>] [--sizes small,large]';
-
-function usage(message: string, code = 2): never {
-  process.stderr.write(`${message}\n${USAGE}\n`);
-  process.exit(code);
-}
-
-function integer(raw: string | undefined, name: string, fallback: number, min = 1): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min) usage(`--${name} must be an integer >= ${min} (got "${raw}")`);
-  return Number(raw);
-}
+    '[--connections <n>] [--warmup <s>] [--rounds <n>] [--workers <n>] [--only <scenario,...>] [--sizes small,large]',
+);
 
 function list<T extends string>(raw: string | undefined, name: string, allowed: readonly T[]): T[] {
   if (raw === undefined) return [...allowed];
   const items = raw.split(',').map((s) => s.trim());
   const valid = items.filter((s): s is T => (allowed as readonly string[]).includes(s));
-  if (valid.length !== items.length || valid.length === 0) usage(`--${name} takes a comma-separated list of ${allowed.join(', ')} (got "${raw}")`);
+  if (valid.length !== items.length || valid.length === 0) flags.usage(`--${name} takes a comma-separated list of ${allowed.join(', ')} (got "${raw}")`);
   return allowed.filter((a) => valid.includes(a));
 }
 
 function parseCli(): Args {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        duration: { type: 'string' },
-        dialect: { type: 'string' },
-        large: { type: 'string' },
-        small: { type: 'string' },
-        connections: { type: 'string' },
-        warmup: { type: 'string' },
-        rounds: { type: 'string' },
-        workers: { type: 'string' },
-        only: { type: 'string' },
-        sizes: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    usage(err instanceof Error ? err.message : String(err));
-  }
-  if (values.help) usage('Benchmarks the management API (issue #2); see the header of bench/management.ts.', 0);
+  const values = flags.parse(['duration', 'dialect', 'large', 'small', 'connections', 'warmup', 'rounds', 'workers', 'only', 'sizes']);
+  if (values.help) flags.usage('Benchmarks the management API (issue #2); see the header of bench/management.ts.', 0);
   const dialect = values.dialect ?? 'all';
-  if (dialect !== 'sqlite' && dialect !== 'postgres' && dialect !== 'all') usage(`--dialect must be sqlite, postgres or all (got "${dialect}")`);
+  if (dialect !== 'sqlite' && dialect !== 'postgres' && dialect !== 'all') flags.usage(`--dialect must be sqlite, postgres or all (got "${dialect}")`);
   return {
-    durationSec: integer(values.duration, 'duration', 10),
+    durationSec: flags.integer(values.duration, 'duration', 10),
     dialects: dialect === 'all' ? ['sqlite', 'postgres'] : [dialect],
     sizes: list(values.sizes, 'sizes', ['small', 'large'] as const),
-    small: integer(values.small, 'small', 1_000),
-    large: integer(values.large, 'large', 1_000_000),
-    connections: integer(values.connections, 'connections', 50),
-    warmupSec: integer(values.warmup, 'warmup', 2, 0),
-    rounds: integer(values.rounds, 'rounds', 1),
-    workers: values.workers === undefined ? undefined : integer(values.workers, 'workers', 1),
+    small: flags.integer(values.small, 'small', 1_000),
+    large: flags.integer(values.large, 'large', 1_000_000),
+    connections: flags.integer(values.connections, 'connections', 50),
+    warmupSec: flags.integer(values.warmup, 'warmup', 2, 0),
+    rounds: flags.integer(values.rounds, 'rounds', 1),
+    workers: values.workers === undefined ? undefined : flags.integer(values.workers, 'workers', 1),
     scenarios: list(values.only, 'only', SCENARIOS),
     postgresUrl: process.env.PORTICO_BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL,
   };
@@ -164,44 +128,6 @@ function parseCli(): Args {
 
 function workersText(args: Args): string {
   return args.workers === undefined ? `PORTICO_WORKERS unset (server default: one per core = ${availableParallelism()})` : `PORTICO_WORKERS=${args.workers}`;
-}
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
-
-// ---------------------------------------------------------------- request generation
-
-/** Deterministic xorshift32, so runs pick the same sequence of IDs. */
-function rng(seedValue: number): () => number {
-  let x = seedValue >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
-
-function pick<T>(items: readonly T[], random: () => number): T {
-  const item = items[Math.floor(random() * items.length)];
-  if (item === undefined) throw new Error('pick from an empty list');
-  return item;
-}
-
-/** A GET whose path is drawn per request. */
-function varying(seedValue: number, path: (random: () => number, k: number) => string): autocannon.Request[] {
-  const random = rng(seedValue);
-  let k = 0;
-  return [
-    {
-      method: 'GET',
-      setupRequest(req) {
-        req.path = path(random, k++);
-        return req;
-      },
-    },
-  ];
 }
 
 // ---------------------------------------------------------------- measuring
@@ -212,84 +138,41 @@ interface Target {
   readonly size: SizeName;
   readonly db: BenchDatabase;
   readonly seeded: SeedResult;
-  readonly server: ServerProcess;
+  readonly server: PorticoServer;
 }
 
 /** One measured run (or, for create-secret, a run of laps) against one target. */
 interface Measurement {
   readonly outcomes: readonly LoadOutcome[];
-  readonly peakKb: number;
-  readonly perPidPeakKb: Record<string, number>;
-  readonly serverCpuSec: number;
-  readonly loadgenCpuSec: number;
-  readonly machineCpuSec: number;
+  /** Peak RSS of the server's processes. */
+  readonly rss: RssPeaks;
+  /** CPU of the server's processes (tree), of the load generator (self) and of the machine. */
+  readonly cpu: CpuUsage;
 }
 
-function load(args: Args, t: Target, requests: autocannon.Request[], durationSec: number, maxOverallRequests?: number): Promise<LoadOutcome> {
+function load(args: Args, t: Target, requests: Requests, durationSec: number, maxOverallRequests?: number): Promise<LoadOutcome> {
   return runLoad({
     baseUrl: t.server.baseUrl,
-    apiKey: t.server.apiKey,
+    headers: { authorization: `Bearer ${t.server.apiKey}`, accept: 'application/json' },
     connections: args.connections,
     durationSec,
-    requests,
+    ...requests,
     ...(maxOverallRequests !== undefined && { maxOverallRequests }),
   });
-}
-
-function treeCpu(pids: readonly number[]): Map<number, number> {
-  return new Map(pids.map((pid) => [pid, readCpuSeconds(pid)]));
 }
 
 /** Runs `work` with RSS and CPU sampling of the server's process tree around it. */
 async function measure(t: Target, work: () => Promise<LoadOutcome[]>): Promise<Measurement> {
   const sampler = new RssSampler(() => t.server.pids());
-  const cpu0 = treeCpu(t.server.pids());
-  const self0 = process.cpuUsage();
-  const machine0 = readMachineBusySeconds();
-  const outcomes = await work();
-  const machineCpuSec = readMachineBusySeconds() - machine0;
-  const self = process.cpuUsage(self0);
-  let serverCpuSec = 0;
-  for (const [pid, end] of treeCpu(t.server.pids())) serverCpuSec += end - (cpu0.get(pid) ?? 0);
-  const { peakKb, perPidPeakKb } = sampler.stop();
-  return { outcomes, peakKb, perPidPeakKb, serverCpuSec, loadgenCpuSec: (self.user + self.system) / 1e6, machineCpuSec };
-}
-
-/** The requests of a read scenario against `t`. */
-function readRequests(scenario: Exclude<Scenario, 'create-secret'>, t: Target): autocannon.Request[] {
-  const { sample, organizationIds, middleCursors } = t.seeded;
-  switch (scenario) {
-    case 'get-application':
-      return varying(0x5eed, (random, k) => {
-        const app = pick(sample, random);
-        return `/connect/applications/${k % 2 === 0 ? app.id : app.clientId}`;
-      });
-    case 'list-applications':
-      return [{ method: 'GET', path: LIST }];
-    case 'list-applications-org':
-      return varying(0x0123, (random) => `${LIST}&organization_id=${pick(organizationIds, random)}`);
-    case 'list-applications-after':
-      return varying(0x4567, (random) => `${LIST}&after=${pick(middleCursors, random)}`);
-  }
+  const { value: outcomes, cpu } = await withCpu(() => t.server.pids(), work);
+  return { outcomes, rss: sampler.stop(), cpu };
 }
 
 /** See the header comment: capacity-bounded laps of pure creates, cleaned up between laps. */
 async function createSecrets(args: Args, t: Target): Promise<Measurement> {
   const pool = t.seeded.sample;
   const capacity = pool.length * SECRETS_PER_APP_PER_LAP;
-  const lapRequests = (): autocannon.Request[] => {
-    let k = 0;
-    return [
-      {
-        method: 'POST',
-        setupRequest(req) {
-          // Round-robin: request k goes to application k mod pool size.
-          req.path = `/connect/applications/${pool[k++ % pool.length]!.id}/client_secrets`;
-          return req;
-        },
-      },
-    ];
-  };
+  const lapRequests = () => createSecretRequests(pool);
   if (args.warmupSec > 0) {
     await load(args, t, lapRequests(), args.warmupSec, capacity);
     await deleteAllSecrets(t.db.url);
@@ -311,69 +194,40 @@ async function createSecrets(args: Args, t: Target): Promise<Measurement> {
 
 async function runScenario(args: Args, scenario: Scenario, t: Target): Promise<Measurement> {
   if (scenario === 'create-secret') return createSecrets(args, t);
-  if (args.warmupSec > 0) await load(args, t, readRequests(scenario, t), args.warmupSec);
-  return measure(t, async () => [await load(args, t, readRequests(scenario, t), args.durationSec)]);
+  if (args.warmupSec > 0) await load(args, t, readRequests(scenario, t.seeded), args.warmupSec);
+  return measure(t, async () => [await load(args, t, readRequests(scenario, t.seeded), args.durationSec)]);
 }
 
 /** Pools the measurements of one (target, scenario) over the rounds. */
 function toRow(t: Target, scenario: Scenario, ms: readonly Measurement[]): Row {
   const outcomes = ms.flatMap((m) => m.outcomes);
-  const [p50, p90, p99, max] = percentiles(
-    outcomes.flatMap((o) => o.latenciesMs),
-    [50, 90, 99, 100],
-  );
-  const responses = outcomes.reduce((n, o) => n + o.responses, 0);
-  const seconds = outcomes.reduce((n, o) => n + o.activeMs, 0) / 1000;
-  const statusCounts: Record<string, number> = {};
-  for (const o of outcomes) for (const [k, v] of Object.entries(o.statusCounts)) statusCounts[k] = (statusCounts[k] ?? 0) + v;
+  const all = mergeOutcomes(outcomes);
+  const seconds = all.activeMs / 1000;
   const perPid: Record<string, number> = {};
-  for (const m of ms) for (const [pid, kb] of Object.entries(m.perPidPeakKb)) perPid[pid] = Math.max(perPid[pid] ?? 0, Math.round((kb / 1024) * 10) / 10);
+  for (const m of ms) for (const [pid, kb] of Object.entries(m.rss.perPidPeakKb)) perPid[pid] = Math.max(perPid[pid] ?? 0, Math.round((kb / 1024) * 10) / 10);
   return {
     dialect: t.dialect,
     size: t.size,
     applications: t.seeded.applications,
     scenario,
-    requests: responses,
+    requests: all.responses,
     seconds,
-    reqPerSec: responses / seconds,
-    p50Ms: p50 ?? Number.NaN,
-    p90Ms: p90 ?? Number.NaN,
-    p99Ms: p99 ?? Number.NaN,
-    maxMs: max ?? Number.NaN,
+    reqPerSec: all.responses / seconds,
+    ...latencySummary(all.latenciesMs),
     roundP99Ms: ms.map((m) => percentiles(m.outcomes.flatMap((o) => o.latenciesMs), [99])[0] ?? Number.NaN),
-    peakRssMb: Math.max(...ms.map((m) => m.peakKb)) / 1024,
+    peakRssMb: Math.max(...ms.map((m) => m.rss.peakKb)) / 1024,
     perProcessPeakRssMb: perPid,
-    non2xx: outcomes.reduce((n, o) => n + o.non2xx, 0),
-    errors: outcomes.reduce((n, o) => n + o.errors, 0),
-    timeouts: outcomes.reduce((n, o) => n + o.timeouts, 0),
-    statusCounts,
-    serverCpuPct: (ms.reduce((n, m) => n + m.serverCpuSec, 0) / seconds) * 100,
-    loadgenCpuPct: (ms.reduce((n, m) => n + m.loadgenCpuSec, 0) / seconds) * 100,
-    restCpuPct: (ms.reduce((n, m) => n + m.machineCpuSec - m.serverCpuSec - m.loadgenCpuSec, 0) / seconds) * 100,
+    non2xx: all.non2xx,
+    errors: all.errors,
+    timeouts: all.timeouts,
+    statusCounts: all.statusCounts,
+    serverCpuPct: (ms.reduce((n, m) => n + m.cpu.tree.seconds, 0) / seconds) * 100,
+    loadgenCpuPct: (ms.reduce((n, m) => n + m.cpu.selfSec, 0) / seconds) * 100,
+    restCpuPct: (ms.reduce((n, m) => n + m.cpu.machineSec - m.cpu.tree.seconds - m.cpu.selfSec, 0) / seconds) * 100,
     runs: outcomes.length,
-    loadavgAfter: loadavg().map((l) => Math.round(l * 100) / 100),
-    problems: [...new Set(outcomes.flatMap((o) => o.problems))].slice(0, 5),
+    loadavgAfter: loadavgNow(),
+    problems: all.problems,
   };
-}
-
-/** One request of each read scenario through fetch: the answers the load will get are the expected ones. */
-async function sanityCheck(t: Target): Promise<void> {
-  const headers = { authorization: `Bearer ${t.server.apiKey}` };
-  const app = t.seeded.sample[0]!;
-  const org = t.seeded.organizationIds[0]!;
-  const data = (b: unknown) => (b as { data?: { id?: string; organization_id?: string }[] }).data ?? [];
-  const checks: [string, (body: unknown) => boolean][] = [
-    [`/connect/applications/${app.id}`, (b) => (b as { id?: string }).id === app.id],
-    [`/connect/applications/${app.clientId}`, (b) => (b as { id?: string }).id === app.id],
-    [LIST, (b) => data(b).length === Math.min(10, t.seeded.applications)],
-    [`${LIST}&organization_id=${org}`, (b) => data(b).length > 0 && data(b).every((d) => d.organization_id === org)],
-    [`${LIST}&after=${t.seeded.middleCursors[0]!}`, (b) => data(b).length > 0 && data(b).every((d) => (d.id ?? '') < t.seeded.middleCursors[0]!)],
-  ];
-  for (const [path, ok] of checks) {
-    const res = await fetch(`${t.server.baseUrl}${path}`, { headers });
-    const body: unknown = await res.json();
-    if (res.status !== 200 || !ok(body)) throw new Error(`sanity check failed for GET ${path}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
-  }
 }
 
 // ---------------------------------------------------------------- orchestration
@@ -382,7 +236,7 @@ interface Prepared {
   readonly size: SizeName;
   db: BenchDatabase | null;
   seeded: SeedResult | null;
-  server: ServerProcess | null;
+  server: PorticoServer | null;
   databaseMb: number;
   idleRssMb: number;
   processes: number;
@@ -410,13 +264,13 @@ async function runDialect(args: Args, dialect: Dialect, rows: Row[], cleanups: S
     }
     const targets: Target[] = [];
     for (const p of prepared) {
-      p.server = await startServer({ repoRoot: REPO_ROOT, databaseUrl: p.db!.url, ...(args.workers !== undefined && { workers: args.workers }) });
+      p.server = await startPortico({ databaseUrl: p.db!.url, workers: args.workers });
       const pids = p.server.pids();
       p.processes = pids.length;
       p.idleRssMb = pids.reduce((n, pid) => n + (readRssKb(pid) ?? 0), 0) / 1024;
       log(`[${dialect} / ${p.size}] server pid ${p.server.pid} on ${p.server.baseUrl}: ${pids.length} process(es), idle RSS ${p.idleRssMb.toFixed(1)} MB`);
       const t: Target = { dialect, size: p.size, db: p.db!, seeded: p.seeded!, server: p.server };
-      await sanityCheck(t);
+      await sanityCheck(t.server, t.seeded);
       targets.push(t);
     }
 
@@ -441,15 +295,11 @@ async function runDialect(args: Args, dialect: Dialect, rows: Row[], cleanups: S
       for (const t of targets) rows.push(toRow(t, scenario, measured.get(t.size) ?? []));
     }
   } catch (err) {
-    error = err instanceof Error ? err.message : String(err);
+    error = errorMessage(err);
     log(`  FAILED: ${error}`);
   } finally {
     for (const p of prepared) {
-      const logs = p.server?.logs();
-      if (!logs) continue;
-      if (logs.warnings + logs.errors > 0) log(`  ${p.size} server logged ${logs.warnings} warnings, ${logs.errors} errors:`);
-      for (const s of logs.samples) log(`    ${s}`);
-      if (logs.stderr.trim() !== '') log(`    ${p.size} server stderr: ${logs.stderr.trim().slice(0, 1000)}`);
+      if (p.server) for (const line of logLines(`${p.size} server`, p.server.logs())) log(line);
     }
     await cleanup();
     cleanups.delete(cleanup);
@@ -481,7 +331,7 @@ async function main(): Promise<void> {
   log(
     `Portico management benchmark: ${args.dialects.join(', ')}; ${args.sizes.map((s) => `${s} ${(s === 'small' ? args.small : args.large).toLocaleString('en-US')}`).join(', ')} applications; ` +
       `${args.durationSec} s per scenario x ${args.rounds} round(s), ${args.connections} connections; ${workersText(args)}; ` +
-      `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `load average ${loadavgText()}`,
   );
 
   const rows: Row[] = [];
@@ -491,7 +341,7 @@ async function main(): Promise<void> {
       try {
         await checkPostgres(args.postgresUrl);
       } catch (err) {
-        const message = `PostgreSQL at ${redactUrl(args.postgresUrl)} did not answer: ${err instanceof Error ? err.message : String(err)}`;
+        const message = `PostgreSQL at ${redactUrl(args.postgresUrl)} did not answer: ${errorMessage(err)}`;
         log(`\n[postgres] skipped: ${message}`);
         for (const size of args.sizes) {
           const applications = size === 'small' ? args.small : args.large;
@@ -519,20 +369,17 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`\n${text}`);
 
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `management-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  const json = {
+  const file = writeResults('management', startedAt, {
     benchmark: 'management',
     startedAt: startedAt.toISOString(),
     totalSeconds: (performance.now() - t0) / 1000,
     args: { ...args, postgresUrl: redactUrl(args.postgresUrl) },
-    machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, totalMemMb: Math.round(totalmem() / 1048576) },
+    machine: machineInfo(),
     listP99RatioTarget: LIST_P99_RATIO_TARGET,
     rows,
     ratios: ratioRows,
     sizes,
-  };
-  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+  });
   log(`\nresults: ${file} (total ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   if (sizes.some((s) => s.error !== null)) process.exitCode = 1;
 }

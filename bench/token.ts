@@ -81,13 +81,14 @@
  * targets.ts (starting and seeding the servers), flow.ts (codes through the
  * authorization flow), workload.ts + code-exchange.ts + refresh.ts (what is
  * sent), measure.ts (one measured run), rounds.ts (the targets of a round),
- * report.ts (tables and checks), load.ts (autocannon), processes.ts (child
- * processes and /proc), profile.ts (--profile).
+ * report.ts (tables and checks), profile.ts (--profile). Shared with the
+ * management benchmark (bench/lib/): load.ts (autocannon), child.ts (child
+ * processes), proc.ts (/proc: CPU, RSS), server.ts (starting Portico),
+ * output.ts (tables, results files), cli.ts (flags), seed.ts.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileStamp, loadavgText, machineInfo, writeResults } from './lib/output.ts';
 import { parseCli } from './token/cli.ts';
 import { BODY, f, log, RESULTS_DIR, TARGETS, TOKEN_PATH } from './token/common.ts';
 import type { Row } from './token/measure.ts';
@@ -111,11 +112,11 @@ async function main(): Promise<void> {
   });
 
   const startedAt = new Date();
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const stamp = fileStamp(startedAt);
   const t0 = performance.now();
   log(
     `Portico token benchmark: ${args.algs.join(', ')}; targets ${[...args.only].join(', ')}; ${args.durationSec} s per target (+${args.warmupSec} s warm-up), ` +
-      `${args.connections} connections, ${args.workers} worker(s) per target, ${args.rounds} round(s); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `${args.connections} connections, ${args.workers} worker(s) per target, ${args.rounds} round(s); load average ${loadavgText()}`,
   );
 
   const rows: Row[] = [];
@@ -147,38 +148,29 @@ async function main(): Promise<void> {
   const text = render(args, rows, checkRows, extras);
   process.stdout.write(`\n${text}`);
 
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `token-${stamp}.json`);
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        benchmark: 'token',
-        startedAt: startedAt.toISOString(),
-        totalSeconds: (performance.now() - t0) / 1000,
-        args: { ...args, only: [...args.only] },
-        request: { method: 'POST', path: TOKEN_PATH, body: BODY, auth: 'client_secret_basic' },
-        requests: {
-          client_credentials: { body: BODY, auth: 'client_secret_basic' },
-          authorization_code: {
-            body: 'grant_type=authorization_code&code=<fresh code>&redirect_uri=<registered>&code_verifier=<its PKCE verifier>',
-            auth: 'client_secret_basic',
-            scope: 'openid offline_access',
-            answer: 'access_token + id_token + refresh_token',
-          },
-          refresh_token: { body: 'grant_type=refresh_token&refresh_token=<latest of the chain>', auth: 'client_secret_basic', answer: 'access_token + id_token + refresh_token (rotated)' },
-        },
-        machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, totalMemMb: Math.round(totalmem() / 1048576) },
-        targets: TARGETS,
-        summaries: summaryRows,
-        checks: checkRows,
-        rows,
-        extras,
+  const file = writeResults('token', startedAt, {
+    benchmark: 'token',
+    startedAt: startedAt.toISOString(),
+    totalSeconds: (performance.now() - t0) / 1000,
+    args: { ...args, only: [...args.only] },
+    request: { method: 'POST', path: TOKEN_PATH, body: BODY, auth: 'client_secret_basic' },
+    requests: {
+      client_credentials: { body: BODY, auth: 'client_secret_basic' },
+      authorization_code: {
+        body: 'grant_type=authorization_code&code=<fresh code>&redirect_uri=<registered>&code_verifier=<its PKCE verifier>',
+        auth: 'client_secret_basic',
+        scope: 'openid offline_access',
+        answer: 'access_token + id_token + refresh_token',
       },
-      null,
-      2,
-    )}\n`,
-  );
+      refresh_token: { body: 'grant_type=refresh_token&refresh_token=<latest of the chain>', auth: 'client_secret_basic', answer: 'access_token + id_token + refresh_token (rotated)' },
+    },
+    machine: machineInfo(),
+    targets: TARGETS,
+    summaries: summaryRows,
+    checks: checkRows,
+    rows,
+    extras,
+  });
   log(`\nresults: ${file} (total ${f((performance.now() - t0) / 1000, 0)} s)`);
   if (extras.failures.length > 0) process.exitCode = 1;
 }

@@ -1,10 +1,12 @@
+import type { ChildLogs } from './child.ts';
 import type { Dialect } from './databases.ts';
-import type { ServerLogSummary } from './server.ts';
+import type { LatencySummary, LoadOutcome } from './load.ts';
+import { fmt, table } from './output.ts';
 
 export type SizeName = 'small' | 'large';
 
 /** One (dialect, size, scenario): every round pooled. */
-export interface Row {
+export interface Row extends LatencySummary, Pick<LoadOutcome, 'non2xx' | 'errors' | 'timeouts' | 'statusCounts'> {
   readonly dialect: Dialect;
   readonly size: SizeName;
   readonly applications: number;
@@ -13,20 +15,12 @@ export interface Row {
   /** Time the measured runs were serving (sum over rounds and laps). */
   readonly seconds: number;
   readonly reqPerSec: number;
-  readonly p50Ms: number;
-  readonly p90Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
   /** p99 of each round on its own, to show the spread. */
   readonly roundP99Ms: readonly number[];
   /** Peak of the summed VmRSS of the server's processes (primary + workers). */
   readonly peakRssMb: number;
   /** Each server process's own peak, by pid. */
   readonly perProcessPeakRssMb: Record<string, number>;
-  readonly non2xx: number;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly statusCounts: Record<string, number>;
   /** Server processes and the load generator (this process), % of one core over the measured time. */
   readonly serverCpuPct: number;
   readonly loadgenCpuPct: number;
@@ -48,7 +42,7 @@ export interface SizeReport {
   /** Processes in the server's tree once ready (1 + workers when PORTICO_WORKERS > 1). */
   readonly serverProcesses: number;
   readonly idleRssMb: number;
-  readonly serverLogs: ServerLogSummary | null;
+  readonly serverLogs: ChildLogs | null;
   readonly error: string | null;
 }
 
@@ -83,16 +77,6 @@ export function ratios(rows: readonly Row[], target: number): Ratio[] {
   }
   return out;
 }
-
-/** A Markdown table, columns padded; `right` holds the right-aligned column indexes. */
-export function table(header: readonly string[], body: readonly (readonly string[])[], right: ReadonlySet<number>): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (right.has(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [line(header), rule, ...body.map(line)].join('\n');
-}
-
-export const fmt = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 export interface RenderInput {
   readonly title: readonly string[];

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { sql, type Insertable } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import { createIdGenerator, ID_PREFIX, UlidFactory } from '../../src/domain/ids.ts';
-import type { ConnectApplicationsTable, OrganizationsTable } from '../../src/storage/sql/schema.ts';
+import type { ConnectApplicationsTable, Database, OrganizationsTable } from '../../src/storage/sql/schema.ts';
 import { openStorage } from '../../src/storage/sql/store.ts';
 import { openKysely } from './databases.ts';
 
@@ -67,30 +67,13 @@ export async function seed(url: string, applications: number, log: (line: string
   const db = openKysely(url);
   try {
     const organizationIds: string[] = [];
-    for (let start = 0; start < orgCount; start += TX_ROWS) {
-      await db.transaction().execute(async (trx) => {
-        for (let b = start; b < Math.min(orgCount, start + TX_ROWS); b += BATCH_ROWS) {
-          const rows: OrgRow[] = [];
-          for (let i = b; i < Math.min(orgCount, b + BATCH_ROWS); i++) {
-            clock += ORG_SPACING_MS;
-            const at = new Date(clock).toISOString();
-            const id = ids(ID_PREFIX.organization);
-            organizationIds.push(id);
-            rows.push({
-              id,
-              name: `Bench Org ${i}`,
-              external_id: null,
-              metadata: '{}',
-              allow_profiles_outside_organization: 0,
-              stripe_customer_id: null,
-              created_at: at,
-              updated_at: at,
-            });
-          }
-          await trx.insertInto('organizations').values(rows).execute();
-        }
-      });
-    }
+    await insertInBatches(db, 'organizations', orgCount, (i): OrgRow => {
+      clock += ORG_SPACING_MS;
+      const at = new Date(clock).toISOString();
+      const id = ids(ID_PREFIX.organization);
+      organizationIds.push(id);
+      return { id, name: `Bench Org ${i}`, external_id: null, metadata: '{}', allow_profiles_outside_organization: 0, stripe_customer_id: null, created_at: at, updated_at: at };
+    });
 
     const stride = Math.max(1, Math.floor(applications / SAMPLE_MAX));
     const sample: SampledApp[] = [];
@@ -98,32 +81,30 @@ export async function seed(url: string, applications: number, log: (line: string
     const midLo = Math.floor(applications * 0.4);
     const midHi = Math.ceil(applications * 0.6);
     let lastReport = performance.now();
-    for (let start = 0; start < applications; start += TX_ROWS) {
-      await db.transaction().execute(async (trx) => {
-        for (let b = start; b < Math.min(applications, start + TX_ROWS); b += BATCH_ROWS) {
-          const rows: AppRow[] = [];
-          for (let i = b; i < Math.min(applications, b + BATCH_ROWS); i++) {
-            clock += APP_SPACING_MS;
-            const id = ids(ID_PREFIX.application);
-            const clientId = ids(ID_PREFIX.clientId);
-            // Owner i mod orgs; the shape cycles once per pass over the organizations, so every
-            // organization gets every shape (and about 90 applications: first-party ones have no owner).
-            const kind = Math.floor(i / orgCount) % 10;
-            rows.push(applicationRow(i, kind, id, clientId, organizationIds[i % orgCount]!, new Date(clock).toISOString()));
-            if (i % stride === 0) {
-              sample.push({ index: i, id, clientId });
-              if (i >= midLo && i < midHi) middleCursors.push(id);
-            }
-          }
-          await trx.insertInto('connect_applications').values(rows).execute();
+    await insertInBatches(
+      db,
+      'connect_applications',
+      applications,
+      (i): AppRow => {
+        clock += APP_SPACING_MS;
+        const id = ids(ID_PREFIX.application);
+        const clientId = ids(ID_PREFIX.clientId);
+        if (i % stride === 0) {
+          sample.push({ index: i, id, clientId });
+          if (i >= midLo && i < midHi) middleCursors.push(id);
         }
-      });
-      const done = Math.min(applications, start + TX_ROWS);
-      if (performance.now() - lastReport > 10_000 || done === applications) {
-        lastReport = performance.now();
-        log(`  seeded ${done.toLocaleString('en-US')} / ${applications.toLocaleString('en-US')} applications (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-      }
-    }
+        // Owner i mod orgs; the shape cycles once per pass over the organizations, so every
+        // organization gets every shape (and about 90 applications: first-party ones have no owner).
+        const kind = Math.floor(i / orgCount) % 10;
+        return applicationRow(i, kind, id, clientId, organizationIds[i % orgCount]!, new Date(clock).toISOString());
+      },
+      (done) => {
+        if (performance.now() - lastReport > 10_000 || done === applications) {
+          lastReport = performance.now();
+          log(`  seeded ${done.toLocaleString('en-US')} / ${applications.toLocaleString('en-US')} applications (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+        }
+      },
+    );
 
     if (url.startsWith('sqlite:')) {
       // Leave no seeding WAL behind for the server's first reads to wade through.
@@ -147,6 +128,26 @@ export async function seed(url: string, applications: number, log: (line: string
     };
   } finally {
     await db.destroy();
+  }
+}
+
+/** Inserts rows 0..count-1 made by `row`, BATCH_ROWS per INSERT and TX_ROWS per transaction; `committed` after each transaction. */
+async function insertInBatches<T extends 'organizations' | 'connect_applications'>(
+  db: Kysely<Database>,
+  table: T,
+  count: number,
+  row: (i: number) => Insertable<Database[T]>,
+  committed?: (done: number) => void,
+): Promise<void> {
+  for (let start = 0; start < count; start += TX_ROWS) {
+    await db.transaction().execute(async (trx) => {
+      for (let b = start; b < Math.min(count, start + TX_ROWS); b += BATCH_ROWS) {
+        const rows: Insertable<Database[T]>[] = [];
+        for (let i = b; i < Math.min(count, b + BATCH_ROWS); i++) rows.push(row(i));
+        await trx.insertInto(table).values(rows).execute();
+      }
+    });
+    committed?.(Math.min(count, start + TX_ROWS));
   }
 }
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import { mergeOutcomes, runLoad, type LoadOutcome } from '../lib/load.ts';
 import { f, log, type Alg } from './common.ts';
-import { codeExchangeBody, tokenRequest, type CodeFactory, type IssuedCode } from './flow.ts';
-import { basicAuth, mergeOutcomes, runTokenLoad, type TokenLoadOutcome } from './load.ts';
+import { basicAuth, codeExchangeBody, tokenRequest, type CodeFactory, type IssuedCode } from './flow.ts';
 import type { Live } from './targets.ts';
 import { verifyUserTokens, type Verified } from './verify.ts';
 import { baseSpec, type Workload, type Wrap } from './workload.ts';
@@ -62,7 +62,7 @@ export function codeExchangeWorkload(live: Live, factory: CodeFactory, connectio
   const phases = { warmup: counters(), measured: counters() };
   let exchangesPerSec: number | null = null;
 
-  async function segment(remainingSec: number, c: PhaseCounters, wrap: Wrap): Promise<TokenLoadOutcome> {
+  async function segment(remainingSec: number, c: PhaseCounters, wrap: Wrap): Promise<LoadOutcome> {
     const rate = exchangesPerSec ?? GUESS_EXCHANGES_PER_SEC;
     const makeRate = factory.lastRate ?? GUESS_CODES_PER_SEC;
     // making (n / makeRate) + load (seconds) <= budget, with n = rate * seconds * OVERSIZE
@@ -93,21 +93,21 @@ export function codeExchangeWorkload(live: Live, factory: CodeFactory, connectio
       return code;
     };
     const outcome = await wrap(() =>
-      runTokenLoad({
+      runLoad({
         ...spec,
         durationSec: seconds,
         maxOverallRequests: codes.length,
-        nextBody() {
+        next() {
           const code = take();
           if (code === null) {
             // Cannot happen with maxOverallRequests = codes, unless codes went stale: an invalid code, counted.
             c.codesExhausted++;
-            return 'grant_type=authorization_code&code=exhausted';
+            return { body: 'grant_type=authorization_code&code=exhausted' };
           }
           c.codesSent++;
-          return codeExchangeBody(code, redirectUri);
+          return { body: codeExchangeBody(code, redirectUri) };
         },
-        onBody(status, body) {
+        onResponse(status, body) {
           if (status === 200) {
             if (!body.includes('"id_token"') || !body.includes('"refresh_token"')) c.incomplete++;
           } else if (body.includes('"invalid_grant"')) {
@@ -134,7 +134,7 @@ export function codeExchangeWorkload(live: Live, factory: CodeFactory, connectio
     },
     async run(durationSec, phase, wrap) {
       const c = phases[phase];
-      const parts: TokenLoadOutcome[] = [];
+      const parts: LoadOutcome[] = [];
       let remaining = durationSec;
       while (remaining >= 0.5 && parts.length < MAX_SEGMENTS) {
         const outcome = await segment(remaining, c, wrap);

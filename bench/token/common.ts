@@ -1,11 +1,9 @@
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
 /** Constants, names and small helpers shared by the token benchmark's modules. */
 
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
-export const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
+export { median } from '../lib/load.ts';
+export { errorMessage, fmt as f, log } from '../lib/output.ts';
+export { NODE, REPO_ROOT, RESULTS_DIR } from '../lib/server.ts';
+
 export const TOKEN_PATH = '/oauth2/token';
 /** The client_credentials request every client_credentials target gets, byte for byte. */
 export const BODY = 'grant_type=client_credentials&scope=read';
@@ -48,19 +46,3 @@ export const TARGETS = {
   /** Wrong-secret CPU per request at most this times the right one's (10% allowance for measurement noise). */
   wrongVsRightCpu: 1.1,
 } as const;
-
-export const log = (line: string): void => {
-  process.stderr.write(`${line}\n`);
-};
-
-export const f = (n: number | null | undefined, digits: number): string =>
-  n !== null && n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
-
-export function median(values: readonly number[]): number {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -244,6 +244,12 @@ export async function tokenRequest(baseUrl: string, authorization: string, form:
   return { status: res.status, cacheControl: res.headers.get('cache-control'), text, json };
 }
 
+/** RFC 6749 §2.3.1: client_id and secret are form-urlencoded, then joined and base64-encoded. */
+export function basicAuth(clientId: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`;
+}
+
 /** The form of an authorization_code exchange (the redirect URI and the PKCE verifier included, as a client sends them). */
 export function codeExchangeBody(code: IssuedCode, redirectUri: string): string {
   return new URLSearchParams({ grant_type: 'authorization_code', code: code.code, redirect_uri: redirectUri, code_verifier: code.verifier }).toString();

@@ -1,14 +1,14 @@
-import { loadavg } from 'node:os';
-import { percentiles } from '../lib/load.ts';
+import { latencySummary, type LatencySummary, type LoadOutcome } from '../lib/load.ts';
+import { loadavgNow } from '../lib/output.ts';
+import { withCpu, type CpuUsage, type WindowUs } from '../lib/proc.ts';
 import type { Args } from './cli.ts';
 import { f, log, type Alg, type GrantType, type Target } from './common.ts';
-import { cpuBetween, machineBusySeconds, machineTicks, snapshotCpu, type CpuDelta } from './processes.ts';
-import { monotonicUs, type ProfileSummary, type WindowUs } from './profile.ts';
+import type { ProfileSummary } from './profile.ts';
 import type { Live } from './targets.ts';
 import type { Workload } from './workload.ts';
 
 /** One measured run of one target. */
-export interface Row {
+export interface Row extends LatencySummary, Pick<LoadOutcome, 'responses' | 'expected' | 'non2xx' | 'unexpected' | 'errors' | 'timeouts' | 'statusCounts'> {
   readonly alg: Alg;
   readonly target: Target;
   readonly round: number;
@@ -18,21 +18,10 @@ export interface Row {
   readonly applications: number;
   readonly secrets: number;
   readonly expectStatus: number;
-  readonly responses: number;
-  readonly expected: number;
   /** Responses during the warm-up (not measured). */
   readonly warmupResponses: number;
   readonly seconds: number;
   readonly reqPerSec: number;
-  readonly p50Ms: number;
-  readonly p90Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
-  readonly non2xx: number;
-  readonly unexpected: number;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly statusCounts: Record<string, number>;
   readonly serverCpuSec: number;
   /** Server CPU (all processes) per response of the expected status, ms. */
   readonly cpuPerRequestMs: number;
@@ -82,13 +71,13 @@ class CpuAccount {
   readonly perProcess: Record<string, number> = {};
   readonly windows: WindowUs[] = [];
 
-  add(cpu: CpuDelta, selfSec: number, machineSec: number, window: WindowUs): void {
-    this.serverSec += cpu.seconds;
+  add({ tree, selfSec, machineSec, window }: CpuUsage): void {
+    this.serverSec += tree.seconds;
     this.selfSec += selfSec;
     this.machineSec += machineSec;
-    this.processes = Math.max(this.processes, cpu.processes);
-    this.lost += cpu.lost;
-    for (const [pid, s] of Object.entries(cpu.perProcess)) this.perProcess[pid] = (this.perProcess[pid] ?? 0) + s;
+    this.processes = Math.max(this.processes, tree.processes);
+    this.lost += tree.lost;
+    for (const [pid, s] of Object.entries(tree.perProcess)) this.perProcess[pid] = (this.perProcess[pid] ?? 0) + s;
     this.windows.push(window);
   }
 }
@@ -107,22 +96,14 @@ export async function measure(
     if (w.expected === 0) throw new Error(`${target}: the warm-up got no ${workload.expectStatus} responses: ${w.problems.join(' | ')}`);
     warmupResponses = w.responses;
   }
-  const loadavgBefore = loadavg().map((l) => Math.round(l * 100) / 100);
+  const loadavgBefore = loadavgNow();
   const acct = new CpuAccount();
   const outcome = await workload.run(ctx.args.durationSec, 'measured', async (load) => {
-    const before = snapshotCpu(live.server.pid);
-    const self0 = process.cpuUsage();
-    const machine0 = machineTicks();
-    const startUs = monotonicUs();
-    const out = await load();
-    const endUs = monotonicUs();
-    const self = process.cpuUsage(self0);
-    const cpu = cpuBetween(before, snapshotCpu(live.server.pid));
-    acct.add(cpu, (self.user + self.system) / 1e6, machineBusySeconds(machine0, machineTicks()), { startUs, endUs });
-    return out;
+    const { value, cpu } = await withCpu(() => live.server.pids(), load);
+    acct.add(cpu);
+    return value;
   });
   const seconds = outcome.activeMs / 1000;
-  const [p50, p90, p99, max] = percentiles(outcome.latenciesMs, [50, 90, 99, 100]);
   const failures = workload.failures();
   const row: Row = {
     alg: ctx.alg,
@@ -138,10 +119,7 @@ export async function measure(
     warmupResponses,
     seconds,
     reqPerSec: outcome.expected / seconds,
-    p50Ms: p50 ?? Number.NaN,
-    p90Ms: p90 ?? Number.NaN,
-    p99Ms: p99 ?? Number.NaN,
-    maxMs: max ?? Number.NaN,
+    ...latencySummary(outcome.latenciesMs),
     non2xx: outcome.non2xx,
     unexpected: outcome.unexpected,
     errors: outcome.errors,

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { WindowUs } from '../lib/proc.ts';
 
 /** The part of V8's .cpuprofile format (written by `node --cpu-prof`) read here. */
 interface CpuProfile {
@@ -55,17 +56,6 @@ function area(url: string, functionName: string): string {
 
 const keyOf = (f: { functionName: string; url: string; lineNumber: number }) =>
   `${f.functionName || '(anonymous)'}${f.url ? ` ${shortUrl(f.url)}:${f.lineNumber + 1}` : ''}`;
-
-/** A measured window in µs of process.hrtime() (CLOCK_MONOTONIC, shared by every process). */
-export interface WindowUs {
-  readonly startUs: number;
-  readonly endUs: number;
-}
-
-/** process.hrtime() in µs, comparable with .cpuprofile timestamps. */
-export function monotonicUs(): number {
-  return Number(process.hrtime.bigint() / 1000n);
-}
 
 /**
  * Aggregates every .cpuprofile in `dir` (one per process: the primary and

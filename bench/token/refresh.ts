@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import { runLoad } from '../lib/load.ts';
 import { f, log, type Alg } from './common.ts';
-import { codeExchangeBody, mapConcurrent, refreshBody, tokenRequest, type CodeFactory } from './flow.ts';
-import { basicAuth, runTokenLoad } from './load.ts';
+import { basicAuth, codeExchangeBody, mapConcurrent, refreshBody, tokenRequest, type CodeFactory } from './flow.ts';
 import type { Live } from './targets.ts';
 import { verifyUserTokens, type Verified } from './verify.ts';
 import { baseSpec, type Workload } from './workload.ts';
@@ -102,20 +102,20 @@ export function refreshWorkload(live: Live, factory: CodeFactory, connections: n
       await topUp(connections + SPARE_CHAINS);
       const checkedOut = new Set<Chain>();
       const outcome = await wrap(() =>
-        runTokenLoad({
+        runLoad({
           ...spec,
           durationSec,
-          nextBody(context) {
+          next(context) {
             const chain = free.shift();
             if (chain === undefined) {
               c.noChain++;
-              return 'grant_type=refresh_token&refresh_token=none';
+              return { body: 'grant_type=refresh_token&refresh_token=none' };
             }
             checkedOut.add(chain);
             context.chain = chain;
-            return refreshBody(chain.token);
+            return { body: refreshBody(chain.token) };
           },
-          onBody(status, body, context) {
+          onResponse(status, body, context) {
             const chain = context.chain;
             if (!(chain instanceof Chain)) return;
             checkedOut.delete(chain);

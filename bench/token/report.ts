@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { table } from '../lib/output.ts';
 import type { Args } from './cli.ts';
 import { f, median, TARGET_ORDER, TARGETS, type Alg, type GrantType, type Target } from './common.ts';
 import type { Row } from './measure.ts';
@@ -152,13 +153,6 @@ function formatCheck(value: number | null, unit: Check['unit']): string {
 }
 
 const yesNo = (met: boolean | null) => (met === null ? '' : met ? 'yes' : 'NO');
-
-function table(header: readonly string[], body: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (rightAligned.has(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [line(header), rule, ...body.map(line)].join('\n');
-}
 
 function mainTable(list: readonly Summary[], spread: boolean): string {
   const header = [

@@ -3,10 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
+import { cleanEnv, freePort, logLines, retryOnPortClash, spawnServer, type ChildServer } from '../lib/child.ts';
+import type { WindowUs } from '../lib/proc.ts';
+import { startPortico as startPorticoServer, type PorticoServer } from '../lib/server.ts';
 import type { Args } from './cli.ts';
 import { f, log, NODE, PEER_AUDIENCE, REPO_ROOT, SCOPE, type Alg } from './common.ts';
-import { cleanEnv, freePort, retryOnPortClash, spawnServer, type ChildLogs, type ChildServer } from './processes.ts';
-import { summarizeProfiles, type ProfileSummary, type WindowUs } from './profile.ts';
+import { summarizeProfiles, type ProfileSummary } from './profile.ts';
 
 /** Starting, seeding and stopping the servers under test. */
 
@@ -48,44 +50,21 @@ function porticoSource(): string {
 
 export interface PorticoInstance {
   readonly source: string;
-  readonly server: ChildServer;
+  readonly server: PorticoServer;
   readonly apiKey: string;
   readonly databaseUrl: string;
   readonly profileDir: string | null;
 }
 
-export function startPortico(args: Args, alg: Alg, databaseUrl: string, profileDir: string | null, extraEnv: Record<string, string> = {}): Promise<PorticoInstance> {
-  return retryOnPortClash(() => startPorticoOnce(args, alg, databaseUrl, profileDir, extraEnv));
-}
-
-async function startPorticoOnce(args: Args, alg: Alg, databaseUrl: string, profileDir: string | null, extraEnv: Record<string, string>): Promise<PorticoInstance> {
-  const port = await freePort();
+export async function startPortico(args: Args, alg: Alg, databaseUrl: string, profileDir: string | null, extraEnv: Record<string, string> = {}): Promise<PorticoInstance> {
   const source = porticoSource();
-  const apiKey = `sk_${randomBytes(30).toString('base64url')}`;
-  const env = {
-    ...cleanEnv(),
-    PORTICO_DATABASE_URL: databaseUrl,
-    PORTICO_PORT: String(port),
-    PORTICO_HOST: '127.0.0.1',
-    PORTICO_API_KEY: apiKey,
-    PORTICO_SECRET_KEY: randomBytes(32).toString('base64url'),
-    PORTICO_LOG_LEVEL: 'warn',
-    PORTICO_SIGNING_ALG: alg,
-    PORTICO_WORKERS: String(args.workers),
-    ...extraEnv,
-  };
-  const server = await spawnServer({
-    name: 'portico',
-    cwd: REPO_ROOT,
-    command: NODE,
-    args: ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=4', ...cpuProfArgs(profileDir), 'src/main.ts'],
-    env,
-    port,
-    readyPath: '/health/ready',
-    processes: args.workers > 1 ? args.workers + 1 : 1,
-    timeoutMs: 120_000,
+  const server = await startPorticoServer({
+    databaseUrl,
+    workers: args.workers,
+    env: { PORTICO_SIGNING_ALG: alg, ...extraEnv },
+    nodeArgs: cpuProfArgs(profileDir),
   });
-  return { source, server, apiKey, databaseUrl, profileDir };
+  return { source, server, apiKey: server.apiKey, databaseUrl, profileDir };
 }
 
 /** node flags for --profile (cluster workers inherit them, so every process writes a profile on exit). */
@@ -191,18 +170,6 @@ async function startPeerOnce(args: Args, alg: Alg, kind: 'oidc-provider' | 'ceil
   return { server, clientId, secret, issuer, source: null, jwks: async () => key.publicJwks };
 }
 
-function reportLogs(name: string, logs: ChildLogs): void {
-  if (logs.warnings + logs.errors > 0) {
-    log(`  ${name} logged ${logs.warnings} warnings, ${logs.errors} errors`);
-    for (const s of logs.samples) log(`    ${s}`);
-  }
-  const stderr = logs.stderr
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !l.includes('in-memory adapter is used'))
-    .join('\n');
-  if (stderr !== '') log(`  ${name} stderr: ${stderr.slice(0, 1500)}`);
-}
-
 /** What withServer needs of a result row to attach the profile of its measured window(s). */
 export interface ProfiledRow {
   readonly target: string;
@@ -225,7 +192,7 @@ export async function withServer<T>(
   } finally {
     await stop().catch((e: unknown) => log(`  could not stop ${started.server.name}: ${String(e)}`));
     cleanups.delete(stop);
-    reportLogs(started.server.name, started.server.logs());
+    for (const line of logLines(started.server.name, started.server.logs(), /in-memory adapter is used/)) log(line);
     const dir = started.profileDir;
     if (dir && rowsOf) {
       try {

@@ -1,7 +1,6 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { BODY, SCOPE, USER_SCOPE, type Alg } from './common.ts';
-import { tokenRequest, type TokenAnswer } from './flow.ts';
-import { basicAuth } from './load.ts';
+import { basicAuth, tokenRequest, type TokenAnswer } from './flow.ts';
 import type { Live } from './targets.ts';
 
 /**

@@ -1,6 +1,7 @@
+import { runLoad, type LoadOutcome, type LoadSpec } from '../lib/load.ts';
 import type { Alg, GrantType } from './common.ts';
 import { BODY, TOKEN_PATH } from './common.ts';
-import { basicAuth, runTokenLoad, type TokenLoadOutcome, type TokenLoadSpec } from './load.ts';
+import { basicAuth } from './flow.ts';
 import type { Live } from './targets.ts';
 import { verifyClientCredentials, type Verified } from './verify.ts';
 
@@ -12,7 +13,7 @@ import { verifyClientCredentials, type Verified } from './verify.ts';
  * the responses and the time of the preparation between them are not
  * measured.
  */
-export type Wrap = (load: () => Promise<TokenLoadOutcome>) => Promise<TokenLoadOutcome>;
+export type Wrap = (load: () => Promise<LoadOutcome>) => Promise<LoadOutcome>;
 
 export interface Workload {
   readonly grant: GrantType;
@@ -20,16 +21,28 @@ export interface Workload {
   readonly tokens: string;
   readonly expectStatus: number;
   verify(alg: Alg): Promise<Verified>;
-  run(durationSec: number, phase: 'warmup' | 'measured', wrap: Wrap): Promise<TokenLoadOutcome>;
+  run(durationSec: number, phase: 'warmup' | 'measured', wrap: Wrap): Promise<LoadOutcome>;
   /** Counters for the report (codes made, chains broken, ...); null when there is nothing to say. */
   detail(): Record<string, unknown> | null;
   /** Reasons the run cannot be trusted (a refresh chain broke, codes ran out...); empty when fine. */
   failures(): string[];
 }
 
-/** The load spec every workload starts from. */
-export function baseSpec(live: Live, connections: number, authorization: string, body: string, expectStatus: number): Omit<TokenLoadSpec, 'durationSec'> {
-  return { baseUrl: live.server.baseUrl, path: TOKEN_PATH, connections, authorization, body, expectStatus };
+/**
+ * The load spec every workload starts from: `POST /oauth2/token` with a form
+ * body (fixed, or a placeholder when a workload gives every request its own)
+ * and a fixed Authorization header.
+ */
+export function baseSpec(live: Live, connections: number, authorization: string, body: string, expectStatus: number): Omit<LoadSpec, 'durationSec'> {
+  return {
+    baseUrl: live.server.baseUrl,
+    method: 'POST',
+    path: TOKEN_PATH,
+    headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    connections,
+    body,
+    expectStatus,
+  };
 }
 
 /**
@@ -43,7 +56,7 @@ export function clientCredentialsWorkload(live: Live, connections: number, opts:
     tokens: opts.expectStatus === 200 ? 'access' : 'none (401)',
     expectStatus: opts.expectStatus,
     verify: (alg) => verifyClientCredentials(live, alg),
-    run: (durationSec, _phase, wrap) => wrap(() => runTokenLoad({ ...spec, durationSec })),
+    run: (durationSec, _phase, wrap) => wrap(() => runLoad({ ...spec, durationSec })),
     detail: () => null,
     failures: () => [],
   };
