@@ -74,17 +74,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const failures = new FailureLog(deps.storage, deps.clock, deps.ids, (err) => app.log.warn({ err }, 'could not record failed client authentications'));
   // Written before the storage closes (main.ts closes the app first).
   app.addHook('onClose', async () => failures.flush());
-  await app.register(oauthPlugin, {
-    config: deps.config,
-    storage: deps.storage,
-    keyring: deps.keyring,
-    clock: deps.clock,
-    ids: deps.ids,
-    keys: deps.keys,
-    metrics: deps.metrics,
-    failures,
-    environmentClientId: deps.environmentClientId,
-  });
+  await app.register(oauthPlugin, { ...deps, failures });
   const managementDeps = {
     storage: deps.storage,
     keyring: deps.keyring,

@@ -1,5 +1,5 @@
 import { BadRequestError, ValidationError } from './errors.ts';
-import { BodyReader, SINGLE_LINE } from './validate.ts';
+import { BodyReader, metadataProblem, SINGLE_LINE } from './validate.ts';
 
 export type DomainState = 'failed' | 'legacy_verified' | 'pending' | 'unverified' | 'verified';
 
@@ -51,9 +51,6 @@ export interface OrganizationPatch {
 }
 
 // Limits from the OpenAPI OrganizationDto.
-const METADATA_MAX_KEYS = 50;
-const METADATA_KEY_MAX = 40;
-const METADATA_VALUE_MAX = 600;
 const EXTERNAL_ID_MAX = 128;
 const NAME_MAX = 255;
 const MAX_DOMAINS = 100;
@@ -135,18 +132,9 @@ function readDomains(r: BodyReader): DomainInput[] | undefined {
 function readMetadata(value: unknown): Record<string, string> | undefined {
   if (value === undefined) return undefined;
   if (value === null) return {};
-  const bad = (why: string) => new BadRequestError('invalid_metadata', `Invalid metadata: ${why}.`);
-  if (typeof value !== 'object' || Array.isArray(value)) throw bad('must be an object of string values');
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length > METADATA_MAX_KEYS) throw bad(`at most ${METADATA_MAX_KEYS} keys`);
-  const out: Record<string, string> = {};
-  for (const [k, v] of entries) {
-    if (k.length === 0 || k.length > METADATA_KEY_MAX || k.includes('\u0000')) throw bad(`keys must be 1-${METADATA_KEY_MAX} characters`);
-    if (typeof v !== 'string') throw bad(`value of '${k.slice(0, METADATA_KEY_MAX)}' must be a string`);
-    if (v.length > METADATA_VALUE_MAX || v.includes('\u0000')) throw bad(`values must be at most ${METADATA_VALUE_MAX} characters`);
-    out[k] = v;
-  }
-  return out;
+  const problem = metadataProblem(value);
+  if (problem !== null) throw new BadRequestError('invalid_metadata', `Invalid metadata: ${problem}.`);
+  return { ...(value as Record<string, string>) };
 }
 
 /** `GET /organizations` filters. */

@@ -1,5 +1,5 @@
 import { BadRequestError, ValidationError } from './errors.ts';
-import { BodyReader, SINGLE_LINE } from './validate.ts';
+import { BodyReader, metadataProblem, SINGLE_LINE } from './validate.ts';
 
 /** A user known to Portico; Standalone Connect creates them from the company's login. */
 export interface User {
@@ -75,11 +75,9 @@ export function parseCompleteLogin(body: unknown): CompleteLoginInput {
 
 function readMetadata(value: unknown): Record<string, string> | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new ValidationError([{ field: 'user.metadata', code: 'user_metadata_invalid' }]);
-  const entries = Object.entries(value as Record<string, unknown>);
-  const ok = entries.length <= 50 && entries.every(([k, v]) => k.length > 0 && k.length <= 40 && typeof v === 'string' && v.length <= 600 && !k.includes('\u0000') && !v.includes('\u0000'));
-  if (!ok) throw new ValidationError([{ field: 'user.metadata', code: 'user_metadata_invalid' }]);
-  return Object.fromEntries(entries) as Record<string, string>;
+  const problem = metadataProblem(value);
+  if (problem !== null) throw new ValidationError([{ field: 'user.metadata', code: 'user_metadata_invalid' }], `Invalid user metadata: ${problem}.`);
+  return { ...(value as Record<string, string>) };
 }
 
 function readConsentOptions(r: BodyReader): ConsentOption[] {

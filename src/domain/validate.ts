@@ -128,3 +128,20 @@ export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 /** One line of printable text: no control characters (names). */
 export const SINGLE_LINE = /^[^\u0000-\u001F\u007F]*$/u;
+
+/** WorkOS metadata limits (OpenAPI OrganizationDto / UserObject): ≤50 keys of 1-40 characters, string values ≤600. */
+export const METADATA_LIMITS = { maxKeys: 50, keyMax: 40, valueMax: 600 } as const;
+
+/** What is wrong with a metadata object, in words, or null when it is valid. */
+export function metadataProblem(value: unknown): string | null {
+  const { maxKeys, keyMax, valueMax } = METADATA_LIMITS;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be an object of string values';
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > maxKeys) return `at most ${maxKeys} keys`;
+  for (const [k, v] of entries) {
+    if (k.length === 0 || k.length > keyMax || k.includes('\u0000')) return `keys must be 1-${keyMax} characters`;
+    if (typeof v !== 'string') return `value of '${k.slice(0, keyMax)}' must be a string`;
+    if (v.length > valueMax || v.includes('\u0000')) return `values must be at most ${valueMax} characters`;
+  }
+  return null;
+}

@@ -3,6 +3,7 @@ import type { Application } from '../domain/application.ts';
 import { authenticateClient } from './client-auth.ts';
 import type { OAuthDeps } from './deps.ts';
 import { OAuthError, requireForm } from './errors.ts';
+import { tokenDigest } from './tokens/issue.ts';
 import { verifyJwt, type AccessTokenClaims } from './tokens/jwt.ts';
 
 const INACTIVE = { active: false } as const;
@@ -30,7 +31,7 @@ export async function liveAccessToken(deps: OAuthDeps, token: string, caller: Ap
 /** RFC 7662 answer for one of the caller's live refresh tokens; null otherwise. */
 async function liveRefreshToken(deps: OAuthDeps, token: string, clientId: string) {
   if (token.length > 200) return null;
-  const rt = await deps.storage.refreshTokens.find(deps.keyring.digest('token', token).toString('hex'));
+  const rt = await deps.storage.refreshTokens.find(tokenDigest(deps, token));
   const now = deps.clock.now();
   if (!rt || rt.clientId !== clientId || rt.rotatedAt !== null || rt.revokedAt !== null || rt.expiresAt <= now) return null;
   if (!(await deps.storage.consents.get(rt.consentId))) return null;

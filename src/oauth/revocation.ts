@@ -4,6 +4,7 @@ import type { OAuthDeps } from './deps.ts';
 import { OAuthError, requireForm } from './errors.ts';
 import { revokeFamily } from './tokens/revoke.ts';
 import { liveAccessToken } from './introspection.ts';
+import { tokenDigest } from './tokens/issue.ts';
 
 /**
  * `POST /oauth2/revoke` (RFC 7009), for access and refresh tokens; public
@@ -25,7 +26,7 @@ export function revocationEndpoint(app: FastifyInstance, deps: OAuthDeps): void 
       if (claims && claims.client_id === clientId) await deps.storage.revocations.revoke(claims.jti, claims.client_id, new Date(claims.exp * 1000));
     } else if (token.length <= 200) {
       // A refresh token: it, the tokens it was rotated into, and their access tokens. The consent stays.
-      const rt = await deps.storage.refreshTokens.find(deps.keyring.digest('token', token).toString('hex'));
+      const rt = await deps.storage.refreshTokens.find(tokenDigest(deps, token));
       if (rt && rt.clientId === clientId) await revokeFamily(deps, rt.familyId, clientId);
     }
     return reply.code(200).headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send();

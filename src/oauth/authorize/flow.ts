@@ -6,6 +6,7 @@ import { ID_PREFIX } from '../../domain/ids.ts';
 import { isSubset } from '../../domain/scopes.ts';
 import type { Membership } from '../../storage/port.ts';
 import type { OAuthDeps } from '../deps.ts';
+import { tokenDigest } from '../tokens/issue.ts';
 import { bindingCookie, readCookie, SESSION_COOKIE, setCookie } from './cookies.ts';
 import { responseRedirect } from './request.ts';
 
@@ -158,7 +159,7 @@ export async function issueCode(deps: OAuthDeps, interaction: Interaction, app: 
       { newId: deps.ids(ID_PREFIX.authorizedApplication), scopes: req.scopes, claims, at: now },
     );
     await tx.codes.create({
-      digest: deps.keyring.digest('token', code).toString('hex'),
+      digest: tokenDigest(deps, code),
       clientId: app.clientId,
       userId: interaction.userId!,
       consentId: consent.id,

@@ -2,7 +2,7 @@ import type { Grant } from '../../domain/authorization.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
 import { verifierMatches } from '../../domain/pkce.ts';
 import { OAuthError } from '../errors.ts';
-import { entitledScopes, issueIdToken, newRefreshToken, planAccess, signUserAccessToken, tokenResponse } from '../tokens/issue.ts';
+import { entitledScopes, issueIdToken, newRefreshToken, planAccess, signUserAccessToken, tokenDigest, tokenResponse } from '../tokens/issue.ts';
 import { recordReuse, revokeFamily } from '../tokens/revoke.ts';
 import type { GrantHandler } from './types.ts';
 
@@ -25,7 +25,7 @@ export const authorizationCode: GrantHandler = async ({ deps, request, form, cli
   const now = deps.clock.now();
   const access = planAccess(deps);
   const familyId = deps.ids(ID_PREFIX.bare);
-  const result = await deps.storage.codes.consume(deps.keyring.digest('token', code).toString('hex'), now, { familyId, accessJti: access.jti, accessExp: access.exp });
+  const result = await deps.storage.codes.consume(tokenDigest(deps, code), now, { familyId, accessJti: access.jti, accessExp: access.exp });
   if (result.outcome === 'unknown') throw invalidGrant('The authorization code is invalid.');
   if (result.outcome === 'reused') {
     const first = result.code;

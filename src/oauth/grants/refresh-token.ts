@@ -3,7 +3,7 @@ import { ID_PREFIX } from '../../domain/ids.ts';
 import { canonicalResource } from '../../domain/resource.ts';
 import { isSubset, parseScopeParam } from '../../domain/scopes.ts';
 import { OAuthError } from '../errors.ts';
-import { entitledScopes, issueIdToken, newRefreshToken, planAccess, signUserAccessToken, tokenResponse } from '../tokens/issue.ts';
+import { entitledScopes, issueIdToken, newRefreshToken, planAccess, signUserAccessToken, tokenDigest, tokenResponse } from '../tokens/issue.ts';
 import { recordReuse, revokeFamily } from '../tokens/revoke.ts';
 import type { GrantHandler } from './types.ts';
 
@@ -25,7 +25,7 @@ export const refreshToken: GrantHandler = async ({ deps, request, form, client }
   const presented = form.get('refresh_token');
   if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is required.');
   if (presented.length > 200) throw invalidGrant();
-  const digest = deps.keyring.digest('token', presented).toString('hex');
+  const digest = tokenDigest(deps, presented);
   // Deleting the consent (or the application, or the user) deletes its refresh tokens with it.
   const current = await deps.storage.refreshTokens.find(digest);
   // Another client's token is not this client's business: refuse without touching it.
@@ -80,8 +80,9 @@ export const refreshToken: GrantHandler = async ({ deps, request, form, client }
     // Only the immediately previous token: once the successor itself was used, this is reuse. The new
     // access token replaces (and revokes) the one of the answer that was lost, so a later family
     // revocation still reaches it.
-    const replaced = await deps.storage.refreshTokens.replaceAccess(deps.keyring.digest('token', successor).toString('hex'), access);
-    const live = await deps.storage.refreshTokens.find(deps.keyring.digest('token', successor).toString('hex'));
+    const successorDigest = tokenDigest(deps, successor);
+    const replaced = await deps.storage.refreshTokens.replaceAccess(successorDigest, access);
+    const live = await deps.storage.refreshTokens.find(successorDigest);
     if (!replaced || !live || live.rotatedAt !== null) {
       await revokeFamily(deps, current.familyId, app.clientId, [access]);
       await recordReuse(deps, request, 'oauth.refresh_token_reused', current);

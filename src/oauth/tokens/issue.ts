@@ -87,10 +87,15 @@ export function profileClaims(user: User, scopes: readonly string[]): Record<str
   return claims;
 }
 
+/** The digest a code or refresh token is stored and looked up under (never the token itself). */
+export function tokenDigest(deps: Pick<OAuthDeps, 'keyring'>, token: string): string {
+  return deps.keyring.digest('token', token).toString('hex');
+}
+
 /** A new opaque refresh token (256 bits) and the digest it is stored under. */
 export function newRefreshToken(deps: OAuthDeps): { plaintext: string; digest: string } {
   const plaintext = randomBytes(32).toString('base64url');
-  return { plaintext, digest: deps.keyring.digest('token', plaintext).toString('hex') };
+  return { plaintext, digest: tokenDigest(deps, plaintext) };
 }
 
 export function tokenResponse(accessToken: string, deps: OAuthDeps, scopes: readonly string[], extra: { refresh_token?: string; id_token?: string }): TokenResponse {
