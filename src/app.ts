@@ -11,7 +11,7 @@ import { managementPlugin } from './management/plugin.ts';
 import type { KeyStore } from './oauth/keys/key-store.ts';
 import { oauthPlugin } from './oauth/plugin.ts';
 import { FailureLog } from './oauth/throttle.ts';
-import { devLoginPlugin } from './pages/dev-login.ts';
+import { devLoginOffPlugin, devLoginPlugin } from './pages/dev-login.ts';
 import type { Storage } from './storage/port.ts';
 
 export interface AppDeps {
@@ -41,6 +41,13 @@ const REDACT = [
   '*.token',
 ];
 
+/** PORTICO_TRUST_PROXY as Fastify takes it: a hop count becomes "trust the first N hops". */
+function trustProxyOption(setting: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (setting === false) return false;
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return [...setting];
+}
+
 /** Builds the HTTP application; performs no I/O until it is asked to listen. */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -52,10 +59,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }),
       },
     },
-    genReqId: () => deps.ids(ID_PREFIX.request),
+    genReqId: () => deps.ids.random(ID_PREFIX.request),
     requestIdHeader: false,
     bodyLimit: 256 * 1024,
-    trustProxy: false,
+    // Behind a reverse proxy, request.ip is the client's address only if the proxy is trusted (issue #7).
+    trustProxy: trustProxyOption(deps.config.trustProxy),
     return503OnClosing: true,
     routerOptions: { maxParamLength: 500 },
   });
@@ -85,7 +93,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   await app.register(managementPlugin, managementDeps);
   // The development login exists only where nothing else logs users in: with PORTICO_LOGIN_URL set it
-  // would let anyone bypass the company's login (and the API key of the complete call).
-  if (deps.config.loginUrl === null) await app.register(devLoginPlugin, { ...managementDeps, production: deps.config.production });
+  // would let anyone bypass the company's login (and the API key of the complete call); on a public
+  // issuer it would let anyone sign in as anyone (issue #7: on only for loopback issuers, or when forced).
+  if (deps.config.devLogin.enabled) await app.register(devLoginPlugin, managementDeps);
+  else if (deps.config.loginUrl === null) await app.register(devLoginOffPlugin, { production: deps.config.production });
   return app;
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { canonicalResource } from './domain/resource.ts';
 import { SIGNING_ALGS, type SigningAlg } from './domain/signing-key.ts';
@@ -38,6 +39,15 @@ export interface Config {
   readonly idTokenTtl: number;
   readonly refreshTokenTtl: number;
   readonly refreshGraceSeconds: number;
+  /**
+   * The built-in development login: on only without PORTICO_LOGIN_URL, for a
+   * loopback issuer, or when PORTICO_DEV_LOGIN=on asks for it (`forced`, warned about at start).
+   */
+  readonly devLogin: { readonly enabled: boolean; readonly forced: boolean };
+  /** Fastify `trustProxy`: false, a hop count, or trusted addresses/CIDRs. */
+  readonly trustProxy: false | number | readonly string[];
+  /** New authorizations per minute per client address; a client_id may start 20 times as many. */
+  readonly authorizeRateLimit: number;
 }
 
 export class ConfigError extends Error {}
@@ -65,6 +75,29 @@ function seconds(name: string, raw: string | undefined, dflt: number, min: numbe
   if (raw === undefined) return dflt;
   if (!/^\d{1,7}$/.test(raw) || Number(raw) < min || Number(raw) > max) fail(name, `must be a whole number of seconds between ${min} and ${max}`, raw);
   return Number(raw);
+}
+
+/** True for http(s) URLs whose host is loopback: `localhost`, 127.0.0.0/8 or ::1. */
+export function isLoopbackUrl(raw: string): boolean {
+  let host: string;
+  try {
+    host = new URL(raw).hostname;
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '[::1]';
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An IP address or CIDR block (`10.0.0.0/8`, `fd00::/8`). */
+function isAddressOrCidr(value: string): boolean {
+  const [address, bits, extra] = value.split('/');
+  if (extra !== undefined || address === undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 /** The schema, in the order settings are parsed (later ones may depend on earlier ones). */
@@ -170,7 +203,7 @@ export const SETTINGS = [
   {
     key: 'production',
     env: ['NODE_ENV'],
-    description: '`production` turns off development conveniences (such as the built-in development login page).',
+    description: '`production` turns off development conveniences (the built-in development login page unless `PORTICO_DEV_LOGIN=on`, http login URLs).',
     defaultText: 'unset',
     parse(raw) {
       return raw === 'production';
@@ -260,7 +293,7 @@ export const SETTINGS = [
     key: 'loginUrl',
     env: ['PORTICO_LOGIN_URL'],
     description:
-      "The company's login page (Standalone Connect). `/oauth2/authorize` sends the browser there with `external_auth_id`; the company authenticates the user and calls `POST /authkit/oauth2/complete`. Unset: Portico serves a development login page instead (refused when `NODE_ENV=production`).",
+      "The company's login page (Standalone Connect). `/oauth2/authorize` sends the browser there with `external_auth_id`; the company authenticates the user and calls `POST /authkit/oauth2/complete`. Unset: only a loopback issuer gets the development login (see `PORTICO_DEV_LOGIN`); any other issuer serves M2M only.",
     defaultText: 'unset (development login)',
     parse(raw, env) {
       if (raw === undefined || raw === '') {
@@ -306,6 +339,52 @@ export const SETTINGS = [
     defaultText: '`0`',
     parse: (raw) => seconds('PORTICO_REFRESH_GRACE_SECONDS', raw, 0, 0, 300),
   } satisfies Setting<'refreshGraceSeconds'>,
+  {
+    key: 'devLogin',
+    env: ['PORTICO_DEV_LOGIN'],
+    description:
+      'The built-in development login page (`/dev/login`, which trusts whatever email is typed). `auto` turns it on only when `PORTICO_LOGIN_URL` is unset, the issuer is a loopback URL (`localhost`, `127.0.0.1`, `[::1]`) and `NODE_ENV` is not `production`; `on` forces it on (a warning is printed at start; refused together with `PORTICO_LOGIN_URL`); `off` turns it off. Without a login page and without the development login, Portico serves M2M only and `/oauth2/authorize` answers a "sign-in is not configured" page.',
+    defaultText: '`auto`',
+    parse(raw, _env, partial) {
+      const mode = raw === undefined || raw === '' ? 'auto' : raw;
+      if (mode !== 'auto' && mode !== 'on' && mode !== 'off') fail('PORTICO_DEV_LOGIN', 'must be auto, on or off', mode);
+      if (mode === 'on' && partial.loginUrl != null) throw new ConfigError('PORTICO_DEV_LOGIN=on cannot be combined with PORTICO_LOGIN_URL (anyone could bypass the company login)');
+      if (mode === 'off') return { enabled: false, forced: false };
+      if (mode === 'on') return { enabled: true, forced: true };
+      return { enabled: partial.loginUrl == null && !partial.production && isLoopbackUrl(partial.issuer ?? ''), forced: false };
+    },
+  } satisfies Setting<'devLogin'>,
+  {
+    key: 'trustProxy',
+    env: ['PORTICO_TRUST_PROXY'],
+    description:
+      'Reverse proxies whose `X-Forwarded-For` is believed, so per-address rate limits and audit events see the real client address. Unset: none (the connecting address is the client). A number `N`: trust the last N hops. Otherwise a comma-separated list of proxy addresses or CIDR blocks (`10.0.0.0/8,fd00::/8`), or `loopback`, `linklocal`, `uniquelocal`. Behind a proxy, without this every client has the proxy\'s address.',
+    defaultText: 'unset (no proxy)',
+    parse(raw) {
+      if (raw === undefined || raw === '' || raw === 'off') return false;
+      if (/^\d{1,2}$/.test(raw)) {
+        if (Number(raw) < 1) return false;
+        return Number(raw);
+      }
+      const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+      for (const e of entries) {
+        if (!PROXY_NAMES.includes(e) && !isAddressOrCidr(e)) fail('PORTICO_TRUST_PROXY', 'must be a hop count or a comma-separated list of addresses/CIDRs (loopback, linklocal, uniquelocal allowed)', e);
+      }
+      return entries;
+    },
+  } satisfies Setting<'trustProxy'>,
+  {
+    key: 'authorizeRateLimit',
+    env: ['PORTICO_AUTHORIZE_RATE_LIMIT'],
+    description:
+      'New authorizations (`/oauth2/authorize` requests that start a sign-in) allowed per minute from one client address (IPv6: per /64); one `client_id` may start 20 times as many from all addresses together. Past either limit the browser gets a 429 page with `Retry-After`. Counted in the database, so shared by every node. Bounds the rows unauthenticated callers can create.',
+    defaultText: '`30`',
+    parse(raw) {
+      if (raw === undefined) return 30;
+      if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1) fail('PORTICO_AUTHORIZE_RATE_LIMIT', 'must be an integer between 1 and 999999', raw);
+      return Number(raw);
+    },
+  } satisfies Setting<'authorizeRateLimit'>,
 ] as const;
 
 /** Parses and validates the environment; throws ConfigError with one readable line. */

@@ -14,9 +14,11 @@ export async function housekeep(storage: Storage, clock: Clock): Promise<void> {
   await storage.revocations.purge(now);
   await storage.idempotency.purge(new Date(now.getTime() - IDEMPOTENCY_TTL_MS));
   await storage.authFailures.purge(new Date(now.getTime() - 60 * 60 * 1000));
-  // Kept an hour past expiry so a late reuse is still recognised as reuse, not as unknown.
+  // Interactions go at expiry: nothing later refers to one, and abandoned ones are what an
+  // unauthenticated caller can create (issue #7). Codes and refresh tokens are kept an hour past
+  // expiry so a late reuse is still recognised as reuse, not as unknown.
+  await storage.interactions.purge(now);
   const hourAgo = new Date(now.getTime() - 60 * 60 * 1000);
-  await storage.interactions.purge(hourAgo);
   await storage.codes.purge(hourAgo);
   await storage.refreshTokens.purge(hourAgo);
   await storage.sessions.purge(now);

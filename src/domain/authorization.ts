@@ -16,6 +16,17 @@ export interface AuthorizationRequest {
   readonly codeChallenge: string | null;
   readonly resource: string | null;
   readonly prompt: readonly string[];
+  /** OIDC `max_age` in seconds: a session older than this signs in again (0 = always). */
+  readonly maxAge: number | null;
+  /** OIDC `login_hint`, passed on to the login page. */
+  readonly loginHint: string | null;
+  /** The user a valid `id_token_hint` names: another user's session is not reused. */
+  readonly hintedUserId: string | null;
+}
+
+/** Fields added after the first release default to "absent" on interactions stored before them. */
+export function withRequestDefaults(stored: Partial<AuthorizationRequest> & Omit<AuthorizationRequest, 'maxAge' | 'loginHint' | 'hintedUserId'>): AuthorizationRequest {
+  return { maxAge: null, loginHint: null, hintedUserId: null, ...stored };
 }
 
 /**

@@ -6,6 +6,7 @@ const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 const HELP: Record<string, { type: 'counter' | 'histogram'; help: string }> = {
   portico_tokens_issued_total: { type: 'counter', help: 'Access tokens issued, by grant type.' },
   portico_token_errors_total: { type: 'counter', help: 'Token endpoint failures, by grant type and OAuth error code.' },
+  portico_authorize_throttled_total: { type: 'counter', help: 'Authorizations refused with 429 because an address or a client started too many in a minute.' },
   portico_http_request_duration_seconds: { type: 'histogram', help: 'HTTP request latency, by method, route and status.' },
 };
 

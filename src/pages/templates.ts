@@ -62,15 +62,44 @@ export function organizationPage(v: { interactionId: string; csrf: string; appNa
   );
 }
 
-export function devLoginPage(v: { externalAuthId: string; appName: string }): string {
+export function devLoginPage(v: { externalAuthId: string; csrf: string; appName: string; loginHint: string | null }): string {
   return layout(
     'Development login',
     `<h1>Development login</h1><p>Sign in to continue to <strong>${esc(v.appName)}</strong>.</p>
-<p class="muted">This page stands in for your company's login (set PORTICO_LOGIN_URL). It trusts whatever you type and is disabled in production.</p>
-<form method="post" action="/dev/login"><input type="hidden" name="external_auth_id" value="${esc(v.externalAuthId)}">
-<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" required autofocus>
+<p class="muted">This page stands in for your company's login (set PORTICO_LOGIN_URL). It trusts whatever you type and is served only for a loopback issuer or with PORTICO_DEV_LOGIN=on.</p>
+<form method="post" action="/dev/login"><input type="hidden" name="external_auth_id" value="${esc(v.externalAuthId)}"><input type="hidden" name="csrf" value="${esc(v.csrf)}">
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" required autofocus${v.loginHint !== null ? ` value="${esc(v.loginHint)}"` : ''}>
 <label for="first_name">First name (optional)</label><input id="first_name" name="first_name" autocomplete="given-name">
 <label for="last_name">Last name (optional)</label><input id="last_name" name="last_name" autocomplete="family-name">
 <div class="actions"><button class="primary" type="submit">Sign in</button></div></form>`,
+  );
+}
+
+/** Asked when a sign-in would replace the browser's session of another user (issue #7). */
+export function switchAccountPage(v: { state: string; csrf: string; appName: string; currentEmail: string; nextEmail: string }): string {
+  return layout(
+    `Continue as ${v.nextEmail}?`,
+    `<h1>Continue as ${esc(v.nextEmail)}?</h1>
+<p>This browser is signed in as <strong>${esc(v.currentEmail)}</strong>. Continuing signs you in to ${esc(v.appName)} as <strong>${esc(v.nextEmail)}</strong> and signs ${esc(v.currentEmail)} out.</p>
+<p class="muted">If you did not just sign in as ${esc(v.nextEmail)}, someone may be trying to sign you in to their account: choose "Stay".</p>
+<form method="post" action="/oauth2/authorize/complete">
+<input type="hidden" name="state" value="${esc(v.state)}"><input type="hidden" name="csrf" value="${esc(v.csrf)}">
+<div class="actions"><button class="secondary" type="submit" name="decision" value="stay">Stay as ${esc(v.currentEmail)}</button><button class="primary" type="submit" name="decision" value="switch">Continue as ${esc(v.nextEmail)}</button></div>
+</form>`,
+  );
+}
+
+/** RP-Initiated Logout: asked when the request does not prove it comes from the signed-in user's client. */
+export function logoutPage(v: { email: string; csrf: string; hidden: Readonly<Record<string, string | undefined>> }): string {
+  const hidden = Object.entries(v.hidden)
+    .filter((e): e is [string, string] => e[1] !== undefined)
+    .map(([k, value]) => `<input type="hidden" name="${esc(k)}" value="${esc(value)}">`)
+    .join('');
+  return layout(
+    'Sign out?',
+    `<h1>Sign out?</h1><p>You are signed in as <strong>${esc(v.email)}</strong>.</p>
+<form method="post" action="/oauth2/logout">${hidden}<input type="hidden" name="csrf" value="${esc(v.csrf)}">
+<div class="actions"><button class="secondary" type="submit" name="decision" value="stay">Stay signed in</button><button class="primary" type="submit" name="decision" value="signout">Sign out</button></div>
+</form>`,
   );
 }

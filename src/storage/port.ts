@@ -272,18 +272,35 @@ export interface NewInteraction {
   readonly authTime: Date | null;
   /** Digest of the cookie that binds the interaction to the browser that started it. */
   readonly bindingDigest: string;
+  /** The address key (domain/client-address.ts) of the browser that started it. */
+  readonly clientAddress: string;
 }
 
 export type CompleteResult = 'ok' | 'not_found' | 'already_completed';
 
+/** Rate limits on starting interactions, counted over the interactions themselves. */
+export interface InteractionLimits {
+  /** Count interactions created after this instant. */
+  readonly since: Date;
+  readonly perAddress: number;
+  readonly perApplication: number;
+}
+
+export type CreateInteractionResult = 'created' | 'address_limited' | 'application_limited';
+
 export interface InteractionRepository {
-  create(i: NewInteraction): Promise<void>;
+  /**
+   * Creates the interaction unless, since `limits.since`, its address or its
+   * application already started as many as the limits allow (issue #7: no
+   * unauthenticated request creates rows without bound).
+   */
+  create(i: NewInteraction, limits: InteractionLimits): Promise<CreateInteractionResult>;
   get(id: string): Promise<Interaction | null>;
   /** The company vouched for the user: once per interaction, before it expires. */
   complete(id: string, c: { userId: string; consentOptions: readonly ConsentOption[]; resumeDigest: string; at: Date }): Promise<CompleteResult>;
-  /** The interaction a resume link belongs to (not yet resumed, not expired). */
+  /** The interaction a resume link belongs to (not yet resumed, not finished, not expired). */
   findByResume(resumeDigest: string, at: Date): Promise<Interaction | null>;
-  /** Spends the resume link, once, and only from the browser that started the interaction. */
+  /** Spends the resume link, once, and only from the browser that started the (unfinished) interaction. */
   resume(id: string, resumeDigest: string, bindingDigest: string, at: Date): Promise<boolean>;
   selectOrganization(id: string, organizationId: string): Promise<void>;
   /** Marks it finished (a code was issued or the user declined); true only the first time. */
@@ -295,6 +312,8 @@ export interface SessionRepository {
   create(digest: string, userId: string, at: Date, expiresAt: Date): Promise<void>;
   /** The user of a live session and when they logged in. */
   find(digest: string, now: Date): Promise<{ readonly userId: string; readonly authTime: Date } | null>;
+  /** Ends a session (sign-out, or a new sign-in in the same browser). */
+  delete(digest: string): Promise<void>;
   purge(now: Date): Promise<number>;
 }
 
@@ -320,16 +339,19 @@ export interface ConsentRepository {
 export type ConsumeCodeResult =
   | { readonly outcome: 'consumed'; readonly code: AuthorizationCode }
   | { readonly outcome: 'reused'; readonly code: AuthorizationCode }
+  /** Issued to another client: left as it was (RFC 6749 §4.1.3; issue #7). */
+  | { readonly outcome: 'foreign' }
   | { readonly outcome: 'unknown' };
 
 export interface AuthorizationCodeRepository {
   create(code: Omit<AuthorizationCode, 'consumedAt' | 'familyId' | 'accessJti' | 'accessExp'>): Promise<void>;
   /**
-   * Single use, atomically: the first call consumes the code and records, in
-   * the same statement, the refresh family and access token it is about to
-   * issue, so a concurrent reuse already knows what to revoke.
+   * Single use, atomically: the first call by the client the code was issued
+   * to consumes it and records, in the same statement, the refresh family and
+   * access token it is about to issue, so a concurrent reuse already knows
+   * what to revoke. Another client's attempt changes nothing.
    */
-  consume(digest: string, at: Date, issues: { familyId: string; accessJti: string; accessExp: Date }): Promise<ConsumeCodeResult>;
+  consume(digest: string, clientId: string, at: Date, issues: { familyId: string; accessJti: string; accessExp: Date }): Promise<ConsumeCodeResult>;
   purge(before: Date): Promise<number>;
 }
 

@@ -92,7 +92,8 @@ interface Client {
  */
 const bindingName = (id: string) => `portico_ia_${id.slice(-12)}`;
 /** Path, lifetime (the interaction's ten minutes) and flags of a binding cookie. */
-const BINDING_PATH = '/oauth2/authorize';
+// Issue #7: Path=/ (the development login needs the binding too, and __Host- cookies require it).
+const BINDING_PATH = '/';
 const BINDING_MAX_AGE = '600';
 
 /** What a browser holds of one interaction it started: the binding cookie GET /oauth2/authorize set. */
@@ -123,7 +124,7 @@ interface Resume extends Binding {
   readonly state: string;
 }
 
-type Slot = 'consent' | 'org' | 'pending' | 'resume';
+type Slot = 'consent' | 'org' | 'pending' | 'resume' | 'session_a';
 
 /** Live objects of the page steps; a slot a request may have used up is replaced before the next run. */
 interface Pool {
@@ -131,8 +132,8 @@ interface Pool {
   org: Bound;
   /** Completed with "allow": its cookie and CSRF token still exist, the interaction is over. */
   readonly finished: Bound;
-  /** An external_auth_id waiting for the login. */
-  pending: string;
+  /** An external_auth_id waiting for the login, the binding of the browser that started it, and its login page's CSRF token (issue #7). */
+  pending: Binding & { readonly csrf: string };
   resume: Resume;
   /** A resume link that was already followed (in its own browser). */
   readonly spent: Resume;
@@ -157,7 +158,8 @@ interface World {
   readonly conf: Client;
   readonly pub: Client;
   readonly m2m: Client;
-  readonly sessionA: string;
+  /** A followed resume link replaces the browser's session (issue #7): session A is then signed in anew. */
+  sessionA: string;
   readonly sessionB: string;
   readonly members: readonly [string, string];
   readonly nonMember: string;
@@ -353,6 +355,16 @@ async function pendingLogin(w: Base, client: Client, redirectUri: string, state:
   return { id, cookieName: bindingName(id), binding };
 }
 
+/** A pending login and the CSRF token of its development-login page (served only to its own browser). */
+async function pendingAtLogin(w: Base): Promise<Binding & { csrf: string }> {
+  const pending = await pendingLogin(w, w.conf, CONF_REDIRECTS[0], 'st-pending');
+  const page = await plainGet(`${w.issuer}/dev/login?external_auth_id=${pending.id}`, `${pending.cookieName}=${pending.binding}`);
+  const fields = hiddenFields(await page.text());
+  assert.equal(page.status, 200, 'the development login page in its own browser');
+  assert.ok(fields.csrf, 'no CSRF field on the development login page');
+  return { ...pending, csrf: fields.csrf };
+}
+
 /** A one-time resume link: the company's backend completed the login of user A that a browser started. */
 async function freshResume(w: Base): Promise<Resume> {
   // Alternately the first-party app (resuming issues a code at once) and the third-party one (consent).
@@ -375,8 +387,13 @@ async function reseed(w: World, slot: Slot): Promise<void> {
   pool.reseeds++;
   if (slot === 'consent') pool.consent = await boundAt(w, 'consent', w.pub, w.sessionA, [], { prompt: 'consent', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
   if (slot === 'org') pool.org = await boundAt(w, 'organization', w.conf, w.sessionB, w.members, {});
-  if (slot === 'pending') pool.pending = (await pendingLogin(w, w.conf, CONF_REDIRECTS[0], 'st-pending')).id;
+  if (slot === 'pending') pool.pending = await pendingAtLogin(w);
   if (slot === 'resume') pool.resume = await freshResume(w);
+  if (slot === 'session_a') {
+    const jar = new CookieJar();
+    await browse(w.server, { client_id: w.conf.clientId, redirect_uri: CONF_REDIRECTS[0], response_type: 'code', scope: 'openid' }, USER_A, jar);
+    w.sessionA = sessionOf(jar);
+  }
   pool.stale.delete(slot);
 }
 
@@ -396,7 +413,7 @@ async function seedPool(w: Base): Promise<Pool> {
     consent: await consent(),
     org: await boundAt(w, 'organization', w.conf, w.sessionB, w.members, {}),
     finished,
-    pending: (await pendingLogin(w, w.conf, CONF_REDIRECTS[0], 'st-pending')).id,
+    pending: await pendingAtLogin(w),
     resume: await freshResume(w),
     spent,
     stale: new Set(),
@@ -498,7 +515,10 @@ function placeholders(w: World): Record<string, string> {
     finished_csrf: p.finished.csrf,
     finished_cookie: p.finished.cookieName,
     finished_binding: p.finished.binding,
-    pending: p.pending,
+    pending: p.pending.id,
+    pending_csrf: p.pending.csrf,
+    pending_cookie: p.pending.cookieName,
+    pending_binding: p.pending.binding,
     resume: p.resume.token,
     resume_cookie: p.resume.cookieName,
     resume_binding: p.resume.binding,
@@ -1003,7 +1023,7 @@ interface AuthorizeExpectation {
 
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 /** The parameters /oauth2/authorize reads: the only ones an error_description may name. */
-const AUTHORIZE_PARAMS = new Set(['client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'resource', 'prompt', 'request', 'request_uri']);
+const AUTHORIZE_PARAMS = new Set(['client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'resource', 'prompt', 'request', 'request_uri', 'max_age', 'login_hint', 'id_token_hint']);
 const PROMPT_NONE_ERRORS = new Set(['login_required', 'consent_required', 'interaction_required']);
 /** RFC 6749 §4.1.2.1, RFC 8707 §2, RFC 9101 §6.3, OIDC Core §3.1.2.6 (server_error would be a 5xx in disguise). */
 const AUTHORIZE_ERRORS = new Set([
@@ -1064,6 +1084,11 @@ function expectAuthorize(w: World, pairs: readonly Pair[], cookies: readonly Coo
   const nonce = one(q, 'nonce').value;
   if (nonce !== undefined && nonce.length > 512) problem('nonce over 512 characters', 'invalid_request');
   if (nonce !== undefined && /[\u0000-\u001f\u007f]/.test(nonce)) problem('nonce with control characters', 'invalid_request');
+  // Issue #7: max_age (OIDC Core §3.1.2.1) is a whole number of seconds; 0 asks for a new sign-in.
+  const maxAge = one(q, 'max_age').value;
+  if (maxAge !== undefined && !/^\d{1,9}$/.test(maxAge)) problem('max_age not a whole number of seconds', 'invalid_request');
+  const loginHint = one(q, 'login_hint').value;
+  if (loginHint !== undefined && (loginHint.length > 256 || /[\u0000-\u001f\u007f]/.test(loginHint))) problem('login_hint with control characters', 'invalid_request');
   const invalid = problems.length > 0;
 
   // Without a live session (or with prompt=login) the user must log in first; a code needs a session.
@@ -1072,7 +1097,7 @@ function expectAuthorize(w: World, pairs: readonly Pair[], cookies: readonly Coo
   const outcomes = new Set<Outcome>();
   if (invalid) outcomes.add('error');
   else {
-    for (const signedIn of prompt.includes('login') ? [false] : live === 'either' ? [false, true] : [live]) {
+    for (const signedIn of prompt.includes('login') || maxAge === '0' ? [false] : live === 'either' ? [false, true] : [live]) {
       if (prompt.includes('none')) outcomes.add(signedIn ? 'code' : 'error').add('error');
       else if (signedIn) outcomes.add('page').add('code');
       else outcomes.add('login');
@@ -1234,7 +1259,7 @@ const pageValues: Record<string, fc.Arbitrary<string>> = {
 };
 
 /** The binding cookies of the pool's live objects, as the browser that started each holds it. */
-const bound = (slot: 'consent' | 'org' | 'finished' | 'resume' | 'spent') => cookie(ph(`${slot}_cookie`), ph(`${slot}_binding`));
+const bound = (slot: 'consent' | 'org' | 'finished' | 'resume' | 'spent' | 'pending') => cookie(ph(`${slot}_cookie`), ph(`${slot}_binding`));
 
 const PAGE_BASE: Record<PageEndpoint, { pairs: Pair[]; cookie: CookiePart[] }> = {
   'GET consent': { pairs: [['interaction', ph('consent')]], cookie: [bound('consent'), cookie('portico_session', ph('session_a'))] },
@@ -1246,8 +1271,8 @@ const PAGE_BASE: Record<PageEndpoint, { pairs: Pair[]; cookie: CookiePart[] }> =
   'POST organization': { pairs: [['interaction', ph('org')], ['csrf', ph('org_csrf')], ['organization_id', ph('member1')]], cookie: [bound('org')] },
   'GET continue': { pairs: [['interaction', ph('consent')]], cookie: [bound('consent')] },
   'GET complete': { pairs: [['state', ph('resume')]], cookie: [bound('resume')] },
-  'GET login': { pairs: [['external_auth_id', ph('pending')]], cookie: [] },
-  'POST login': { pairs: [['external_auth_id', ph('pending')], ['email', VALID_EMAILS[0]!], ['first_name', 'Ada']], cookie: [] },
+  'GET login': { pairs: [['external_auth_id', ph('pending')]], cookie: [bound('pending')] },
+  'POST login': { pairs: [['external_auth_id', ph('pending')], ['csrf', ph('pending_csrf')], ['email', VALID_EMAILS[0]!], ['first_name', 'Ada']], cookie: [bound('pending')] },
 };
 
 const PAGE_WEIGHTS: Record<PageEndpoint, Record<string, number>> = {
@@ -1258,7 +1283,7 @@ const PAGE_WEIGHTS: Record<PageEndpoint, Record<string, number>> = {
   'GET continue': { interaction: 3 },
   'GET complete': { state: 3 },
   'GET login': { external_auth_id: 3 },
-  'POST login': { external_auth_id: 3, email: 3, first_name: 1, last_name: 1 },
+  'POST login': { external_auth_id: 3, csrf: 3, email: 3, first_name: 1, last_name: 1 },
 };
 
 const bindingParts = fc.constantFrom(
@@ -1267,6 +1292,8 @@ const bindingParts = fc.constantFrom(
   bound('finished'),
   bound('resume'),
   bound('spent'),
+  bound('pending'),
+  cookie(ph('pending_cookie'), ph('consent_binding')),
   // Another interaction's binding under this one's name, and the other way round.
   cookie(ph('consent_cookie'), ph('org_binding')),
   cookie(ph('org_cookie'), ph('consent_binding')),
@@ -1392,18 +1419,26 @@ function expectPage(w: World, c: PageCase, query: Map<string, string[]>, form: M
       const target = { client: r.client, redirectUri: r.redirectUri, state: r.state, result: 'code' as const };
       return widen({ outcomes: new Set(['server-redirect', 'client-redirect']), target, uses: 'resume', why: 'live resume link in its own browser' }, tri);
     }
-    case 'GET login':
-      return queryOne('external_auth_id') === pool.pending ? { outcomes: new Set(['page']), target: null, uses: null, why: 'pending login' } : refused('not a pending login');
+    case 'GET login': {
+      if (queryOne('external_auth_id') !== pool.pending.id) return refused('not a pending login');
+      // Issue #7: the development login page is served only to the browser that started the authorization.
+      const tri = holds(pool.pending);
+      if (tri === false) return refused('a pending login, but not in the browser that started it');
+      return widen({ outcomes: new Set(['page']), target: null, uses: null, why: 'pending login in its own browser' }, tri);
+    }
     default:
       break;
   }
   if (form === null) return refused('the body is not a form');
   const get = (name: string) => formValue(form, name);
   if (c.endpoint === 'POST login') {
-    const fields = ['external_auth_id', 'email', 'first_name', 'last_name'].map(get);
+    const fields = ['external_auth_id', 'email', 'first_name', 'last_name', 'csrf'].map(get);
     if (fields.includes('repeated')) return refused('a form field is repeated');
-    const [id, email, first, last] = fields;
-    if (id !== pool.pending) return refused('not a pending login');
+    const [id, email, first, last, csrf] = fields;
+    if (id !== pool.pending.id) return refused('not a pending login');
+    const tri = holds(pool.pending);
+    if (tri === false) return refused('a pending login, but not in the browser that started it');
+    if (csrf !== pool.pending.csrf) return refused('wrong CSRF token (issue #7: the development login is CSRF-protected)');
     const verdicts: Tri[] = [
       email === undefined || INVALID_EMAILS.includes(email) ? false : VALID_EMAILS.includes(email) ? true : 'either',
       ...[first, last].map((n): Tri => (n === undefined || VALID_NAMES.includes(n) ? true : INVALID_NAMES.includes(n) ? false : 'either')),
@@ -1411,7 +1446,7 @@ function expectPage(w: World, c: PageCase, query: Map<string, string[]>, form: M
     if (verdicts.includes(false)) return refused('invalid email or name');
     const outcomes = new Set<PageOutcome>(['server-redirect']);
     if (verdicts.includes('either')) outcomes.add('refused');
-    return { outcomes, target: null, uses: 'pending', why: 'pending login, valid email' };
+    return widen({ outcomes, target: null, uses: 'pending', why: 'pending login, valid email' }, tri);
   }
   const interaction = get('interaction');
   if (interaction === 'repeated') return refused('interaction repeated');
@@ -1486,6 +1521,9 @@ async function checkPage(w: World, c: PageCase): Promise<void> {
   count(w, `${c.endpoint} ${outcome}`);
   // A step that changed the interaction (or spent a link) is replaced before the next run; /continue to a page changes nothing.
   if (e.uses !== null && (outcome === 'client-redirect' || (outcome === 'server-redirect' && c.endpoint !== 'GET continue'))) w.pool.stale.add(e.uses);
+  // Issue #7: a followed resume link ends the browser's previous session; if that was session A, sign A in anew.
+  const session = cookieValue(c.cookie, 'portico_session', values);
+  if (resumed && (session === w.sessionA || session === 'ambiguous')) await reseed(w, 'session_a');
 }
 
 // ---------------------------------------------------------------------------

@@ -137,6 +137,9 @@ for (const dialect of DIALECTS) {
           const app = await storage.applications.create(newApplication({ organizationId: orgId, name: `p${i}` }));
           all.push(app!.id);
         }
+        // Lists are in ID order: creation order to the millisecond, and within one millisecond the order
+        // of the IDs' random parts (issue #7: IDs are no longer incremented within a millisecond).
+        all.sort();
       });
       const list = (req: Partial<PageRequest>) => storage.applications.list({ limit: 10, order: 'desc', ...req }, { organizationId: orgId });
 

@@ -67,6 +67,9 @@ export async function startServer(dialect: Dialect, options: TestServerOptions =
     PORTICO_SECRET_KEY: secretKey,
     PORTICO_LOG_LEVEL: process.env.PORTICO_TEST_LOG_LEVEL ?? 'silent',
     PORTICO_WORKERS: '1',
+    // Every test client comes from 127.0.0.1: the per-address authorize limit is tested on its own
+    // (test/http/authorize-limits.test.ts), elsewhere it would only cut suites short.
+    PORTICO_AUTHORIZE_RATE_LIMIT: '100000',
     ...options.env,
   });
   const keyring = new Keyring(Buffer.from(secretKey, 'utf8'));

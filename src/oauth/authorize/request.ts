@@ -6,6 +6,7 @@ import { canonicalResource } from '../../domain/resource.ts';
 import { parseScopeParam } from '../../domain/scopes.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { describe } from '../errors.ts';
+import { verifyIdTokenHint } from '../tokens/jwt.ts';
 
 /** Errors that may not redirect: the client or its redirect URI is not established (RFC 6749 §4.1.2.1). */
 export interface PageError {
@@ -31,7 +32,7 @@ const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 type Query = Record<string, string | string[] | undefined>;
 
 /** Parameters this endpoint reads: only these are named back in error descriptions. */
-const KNOWN = new Set(['client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'resource', 'prompt', 'request', 'request_uri']);
+const KNOWN = new Set(['client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'resource', 'prompt', 'request', 'request_uri', 'max_age', 'login_hint', 'id_token_hint']);
 
 /** RFC 6749 §3.1: parameters sent without a value are treated as if they were omitted. */
 function withoutEmpty(query: Query): Query {
@@ -131,10 +132,40 @@ export async function validateAuthorizeRequest(deps: OAuthDeps, rawQuery: Query)
   // Control characters (NUL above all) have no place in a nonce, and PostgreSQL cannot store NUL.
   if (nonce !== null && (nonce.length > 512 || /[\u0000-\u001f\u007f]/.test(nonce))) return fail('invalid_request', 'nonce is too long or holds control characters.');
 
+  // OIDC Core §3.1.2.1: max_age in seconds; 0 asks for a fresh sign-in like prompt=login.
+  const maxAgeParam = param(query, 'max_age').value;
+  if (maxAgeParam !== undefined && !/^\d{1,9}$/.test(maxAgeParam)) return fail('invalid_request', 'max_age must be a whole number of seconds.');
+  const maxAge = maxAgeParam === undefined ? null : Number(maxAgeParam);
+
+  const loginHint = param(query, 'login_hint').value ?? null;
+  if (loginHint !== null && (loginHint.length > 256 || /[\u0000-\u001f\u007f]/.test(loginHint))) return fail('invalid_request', 'login_hint is too long or holds control characters.');
+
+  // OIDC Core §3.1.2.1: an ID token we issued to this client, naming the user expected to be signed in.
+  const idTokenHint = param(query, 'id_token_hint').value;
+  let hintedUserId: string | null = null;
+  if (idTokenHint !== undefined) {
+    const hint = await verifyIdTokenHint(idTokenHint, deps.keys, deps.config.issuer);
+    if (!hint || hint.aud !== app.clientId) return fail('invalid_request', 'id_token_hint is not an ID token this server issued to this client.');
+    hintedUserId = hint.sub;
+  }
+
   return {
     kind: 'ok',
     app,
-    request: { clientId: app.clientId, redirectUri, redirectUriGiven: redirect.value !== undefined, scopes, state, nonce, codeChallenge: challenge ?? null, resource, prompt },
+    request: {
+      clientId: app.clientId,
+      redirectUri,
+      redirectUriGiven: redirect.value !== undefined,
+      scopes,
+      state,
+      nonce,
+      codeChallenge: challenge ?? null,
+      resource,
+      prompt,
+      maxAge,
+      loginHint,
+      hintedUserId,
+    },
   };
 }
 

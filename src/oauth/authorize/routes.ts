@@ -1,38 +1,27 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { csrfMatches, csrfToken } from '../../pages/csrf.ts';
+import { PageFailure, pageErrorHandler } from '../../pages/errors.ts';
 import { errorPage, sendPage } from '../../pages/html.ts';
-import { consentPage, organizationPage } from '../../pages/templates.ts';
+import { consentPage, organizationPage, switchAccountPage } from '../../pages/templates.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { formOf, type Form } from '../../http/form.ts';
 import {
   advance,
   boundInteraction,
-  csrfToken,
+  declineSwitch,
   denyAuthorization,
   effectiveOrganization,
   issueCode,
   memberships,
-  PageFailure,
+  PAGE_CSRF,
   resumeAuthorization,
+  resumeCsrf,
   startAuthorization,
 } from './flow.ts';
 import { errorRedirect, validateAuthorizeRequest } from './request.ts';
+import { logoutPages } from './logout.ts';
 
 type Query = Record<string, string | string[] | undefined>;
-
-/** HTML face errors: a readable page, never JSON and never a redirect. */
-export function pageErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (err instanceof PageFailure) return sendPage(reply, err.status, errorPage(err.title, err.message));
-  if ((err as { kind?: string }).kind === 'unique_violation') return sendPage(reply, 409, errorPage('Please try again', 'Another request changed this at the same moment.'));
-  if ((err as { kind?: string }).kind === 'storage_unavailable') {
-    reply.header('retry-after', '1');
-    return sendPage(reply, 503, errorPage('Temporarily unavailable', 'Please try again in a moment.'));
-  }
-  const status = (err as Partial<FastifyError>).statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) return sendPage(reply, status, errorPage('Bad request', 'The request could not be understood.'));
-  request.log.error({ err }, 'page request failed');
-  return sendPage(reply, 500, errorPage('Something went wrong', 'Please try again.'));
-}
 
 function pageForm(request: FastifyRequest): Form {
   const form = formOf(request);
@@ -42,12 +31,12 @@ function pageForm(request: FastifyRequest): Form {
 
 /** Rejects a page POST whose CSRF token does not belong to this interaction and browser. */
 function checkCsrf(deps: OAuthDeps, form: Form, interactionId: string, binding: string): void {
-  const given = Buffer.from(form.get('csrf') ?? '');
-  const expected = Buffer.from(csrfToken(deps, interactionId, binding));
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (!csrfMatches(deps.keyring, form.get('csrf'), PAGE_CSRF, interactionId, binding)) {
     throw new PageFailure(403, 'Request refused', 'The form expired or did not come from this page. Start again.');
   }
 }
+
+const RESUME_STATE = /^[A-Za-z0-9_-]{20,100}$/;
 
 /**
  * The browser-facing part of the authorization server: /oauth2/authorize and
@@ -56,18 +45,47 @@ function checkCsrf(deps: OAuthDeps, form: Form, interactionId: string, binding: 
  */
 export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Promise<void> {
   app.setErrorHandler(pageErrorHandler);
+  const see = (reply: FastifyReply, url: string) => reply.code(303).header('cache-control', 'no-store').redirect(url, 303);
 
   app.get<{ Querystring: Query }>('/oauth2/authorize', async function authorize(request, reply) {
+    // Without the company's login page and without the development login nobody can sign in: say so
+    // before anything is looked up or stored (issue #7).
+    if (deps.config.loginUrl === null && !deps.config.devLogin.enabled) {
+      return sendPage(reply, 503, errorPage('Sign-in is not configured', 'This server issues machine-to-machine tokens only: it has no login page (PORTICO_LOGIN_URL) and the development login is off.'));
+    }
     const v = await validateAuthorizeRequest(deps, request.query);
     if (v.kind === 'page') return sendPage(reply, v.status, errorPage(v.title, v.message));
     if (v.kind === 'redirect') return reply.code(302).header('cache-control', 'no-store').redirect(errorRedirect(deps, v), 302);
     return reply.header('cache-control', 'no-store').redirect(await startAuthorization(deps, request, reply, v.app, v.request), 302);
   });
 
+  const resumeState = (value: unknown): string => {
+    if (typeof value !== 'string' || !RESUME_STATE.test(value)) throw new PageFailure(400, 'This sign-in link is no longer valid', 'Start again from the application.');
+    return value;
+  };
+
   app.get<{ Querystring: Query }>('/oauth2/authorize/complete', async function resume(request, reply) {
-    const state = request.query.state;
-    if (typeof state !== 'string' || !/^[A-Za-z0-9_-]{20,100}$/.test(state)) throw new PageFailure(400, 'This sign-in link is no longer valid', 'Start again from the application.');
-    return reply.header('cache-control', 'no-store').redirect(await resumeAuthorization(deps, request, reply, state), 302);
+    const state = resumeState(request.query.state);
+    const step = await resumeAuthorization(deps, request, reply, state, false);
+    if (step.kind === 'redirect') return reply.header('cache-control', 'no-store').redirect(step.url, 302);
+    const [current, next, client] = await Promise.all([
+      deps.storage.users.get(step.currentUserId),
+      deps.storage.users.get(step.interaction.userId!),
+      deps.storage.applications.find(step.interaction.applicationId),
+    ]);
+    return sendPage(reply, 200, switchAccountPage({ state, csrf: step.csrf, appName: client?.name ?? 'the application', currentEmail: current?.email ?? 'another account', nextEmail: next?.email ?? 'a new account' }));
+  });
+
+  // The answer to "Continue as …?": switch (the old session ends) or keep the current one (the authorization ends).
+  app.post('/oauth2/authorize/complete', async function resumeConfirmed(request, reply) {
+    const form = pageForm(request);
+    const state = resumeState(form.get('state'));
+    const { interactionId, binding } = await resumeCsrf(deps, request, state);
+    checkCsrf(deps, form, interactionId, binding);
+    if (form.get('decision') !== 'switch') return see(reply, await declineSwitch(deps, request, state));
+    const step = await resumeAuthorization(deps, request, reply, state, true);
+    if (step.kind !== 'redirect') throw new PageFailure(400, 'This sign-in link is no longer valid', 'Start again from the application.');
+    return see(reply, step.url);
   });
 
   app.get<{ Querystring: Query }>('/oauth2/authorize/continue', async function proceed(request, reply) {
@@ -77,10 +95,10 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
 
   app.get<{ Querystring: Query }>('/oauth2/authorize/organization', async function chooseOrganization(request, reply) {
     const { interaction, app: client, binding } = await boundInteraction(deps, request, single(request.query.interaction));
-    const orgs = await memberships(deps, interaction.userId!);
+    const orgs = await memberships(deps, interaction.userId);
     const html = organizationPage({
       interactionId: interaction.id,
-      csrf: csrfToken(deps, interaction.id, binding),
+      csrf: csrfToken(deps.keyring, PAGE_CSRF, interaction.id, binding),
       appName: client.name,
       organizations: orgs.map((m) => ({ id: m.organizationId, name: m.organizationName })),
     });
@@ -92,20 +110,20 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
     const { interaction, binding } = await boundInteraction(deps, request, form.get('interaction'));
     checkCsrf(deps, form, interaction.id, binding);
     const chosen = form.get('organization_id');
-    const orgs = await memberships(deps, interaction.userId!);
+    const orgs = await memberships(deps, interaction.userId);
     if (chosen === undefined || !orgs.some((m) => m.organizationId === chosen)) throw new PageFailure(400, 'Choose an organization', 'Pick one of your organizations.');
     await deps.storage.interactions.selectOrganization(interaction.id, chosen);
-    return reply.code(303).header('cache-control', 'no-store').redirect(`${deps.config.issuer}/oauth2/authorize/continue?interaction=${interaction.id}`, 303);
+    return see(reply, `${deps.config.issuer}/oauth2/authorize/continue?interaction=${interaction.id}`);
   });
 
   app.get<{ Querystring: Query }>('/oauth2/authorize/consent', async function consent(request, reply) {
     const { interaction, app: client, binding } = await boundInteraction(deps, request, single(request.query.interaction));
-    const user = await deps.storage.users.get(interaction.userId!);
-    const orgs = await memberships(deps, interaction.userId!);
+    const user = await deps.storage.users.get(interaction.userId);
+    const orgs = await memberships(deps, interaction.userId);
     const orgId = effectiveOrganization(interaction, orgs);
     const html = consentPage({
       interactionId: interaction.id,
-      csrf: csrfToken(deps, interaction.id, binding),
+      csrf: csrfToken(deps.keyring, PAGE_CSRF, interaction.id, binding),
       appName: client.name,
       redirectHost: hostOf(interaction.request.redirectUri),
       scopes: interaction.request.scopes,
@@ -121,17 +139,18 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
     const form = pageForm(request);
     const { interaction, app: client, binding } = await boundInteraction(deps, request, form.get('interaction'));
     checkCsrf(deps, form, interaction.id, binding);
-    const see = (url: string) => reply.code(303).header('cache-control', 'no-store').redirect(url, 303);
-    if (form.get('decision') !== 'allow') return see(await denyAuthorization(deps, interaction));
+    if (form.get('decision') !== 'allow') return see(reply, await denyAuthorization(deps, interaction));
     const claims: Record<string, string> = {};
     for (const option of interaction.consentOptions) {
       const value = form.get(`claim:${option.claim}`);
       if (value === undefined || !option.choices.some((c) => c.value === value)) throw new PageFailure(400, 'Choose an option', `Pick a value for "${option.label}".`);
       claims[option.claim] = value;
     }
-    const orgId = effectiveOrganization(interaction, await memberships(deps, interaction.userId!));
-    return see(await issueCode(deps, interaction, client, orgId, claims));
+    const orgId = effectiveOrganization(interaction, await memberships(deps, interaction.userId));
+    return see(reply, await issueCode(deps, interaction, client, orgId, claims));
   });
+
+  logoutPages(app, deps);
 }
 
 function single(v: string | string[] | undefined): string | undefined {

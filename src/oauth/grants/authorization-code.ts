@@ -10,7 +10,7 @@ const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
 
 /**
  * `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636). The code is
- * consumed first, in one conditional statement that also records the access
+ * consumed first (by its own client only), in one conditional statement that also records the access
  * token and refresh family this exchange is about to issue: of concurrent
  * exchanges exactly one proceeds, every later check failing still leaves the
  * code spent (a wrong verifier cannot be retried), and a second use revokes
@@ -25,8 +25,11 @@ export const authorizationCode: GrantHandler = async ({ deps, request, form, cli
   const now = deps.clock.now();
   const access = planAccess(deps);
   const familyId = deps.ids(ID_PREFIX.bare);
-  const result = await deps.storage.codes.consume(tokenDigest(deps, code), now, { familyId, accessJti: access.jti, accessExp: access.exp });
+  // RFC 6749 §4.1.3: the code must have been issued to the authenticated client. Another client's
+  // attempt is refused without touching the code, so it cannot burn a code it intercepted (issue #7).
+  const result = await deps.storage.codes.consume(tokenDigest(deps, code), app.clientId, now, { familyId, accessJti: access.jti, accessExp: access.exp });
   if (result.outcome === 'unknown') throw invalidGrant('The authorization code is invalid.');
+  if (result.outcome === 'foreign') throw invalidGrant('The authorization code was issued to another client.');
   if (result.outcome === 'reused') {
     const first = result.code;
     await revokeFamily(deps, first.familyId, first.clientId, first.accessJti !== null && first.accessExp !== null ? [{ jti: first.accessJti, exp: first.accessExp }] : []);
@@ -34,7 +37,6 @@ export const authorizationCode: GrantHandler = async ({ deps, request, form, cli
     throw invalidGrant('The authorization code was already used; the tokens it produced are revoked.');
   }
   const c = result.code;
-  if (c.clientId !== app.clientId) throw invalidGrant('The authorization code was issued to another client.');
   if (c.expiresAt <= now) throw invalidGrant('The authorization code has expired.');
   // RFC 6749 §4.1.3: REQUIRED when the authorization request included it, and identical. (OAuth 2.1
   // drops the requirement when PKCE is used; RFC 6749 is the standard Portico follows.)

@@ -67,11 +67,11 @@ function decodeJson(part: string): Record<string, unknown> | null {
 }
 
 /**
- * Verifies one of our own tokens: a known, published `kid`, the `alg` that key
- * was made for (never `none`, never HMAC: security bar §6 item 40), a valid
- * signature, our issuer and an `exp` in the future. Null for anything else.
+ * Checks one of our own JWTs: a known, published `kid`, the `alg` that key was
+ * made for (never `none`, never HMAC: security bar §6 item 40), a valid
+ * signature and our issuer. Returns the claims; expiry is the caller's rule.
  */
-export async function verifyJwt(token: string, keys: KeyStore, issuer: string, now: Date): Promise<AccessTokenClaims | null> {
+export async function verifySignedClaims(token: string, keys: KeyStore, issuer: string): Promise<Record<string, unknown> | null> {
   const m = JWS_RE.exec(token);
   if (!m) return null;
   const header = decodeJson(m[1]!);
@@ -82,8 +82,34 @@ export async function verifyJwt(token: string, keys: KeyStore, issuer: string, n
   const signature = decodeCanonical(m[3]!);
   if (!signature || !verify(DIGEST[found.alg], Buffer.from(`${m[1]}.${m[2]}`), key, signature)) return null;
   const claims = decodeJson(m[2]!);
-  if (!claims || claims.iss !== issuer || typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return null;
-  if (typeof claims.jti !== 'string' || typeof claims.client_id !== 'string' || typeof claims.sub !== 'string') return null;
-  if (claims.exp * 1000 <= now.getTime()) return null;
+  if (!claims || claims.iss !== issuer || typeof claims.exp !== 'number' || typeof claims.iat !== 'number' || typeof claims.sub !== 'string') return null;
+  return claims;
+}
+
+/** Verifies one of our access tokens (as verifySignedClaims, plus the access-token claims and an `exp` in the future). */
+export async function verifyJwt(token: string, keys: KeyStore, issuer: string, now: Date): Promise<AccessTokenClaims | null> {
+  const claims = await verifySignedClaims(token, keys, issuer);
+  if (!claims || typeof claims.jti !== 'string' || typeof claims.client_id !== 'string') return null;
+  if ((claims.exp as number) * 1000 <= now.getTime()) return null;
   return claims as unknown as AccessTokenClaims;
+}
+
+/** What an `id_token_hint` names (OIDC Core §3.1.2.1; RP-Initiated Logout §2). */
+export interface IdTokenHint {
+  readonly sub: string;
+  readonly aud: string;
+  readonly sid: string | null;
+}
+
+/**
+ * Verifies an ID token Portico issued, presented back as `id_token_hint`. An
+ * expired one is still a good hint (RP-Initiated Logout 1.0 §2: the OP SHOULD
+ * accept it "even when the exp time has passed"); an access token is not one
+ * (ID tokens carry no `client_id`/`scope`).
+ */
+export async function verifyIdTokenHint(token: string, keys: KeyStore, issuer: string): Promise<IdTokenHint | null> {
+  if (token.length > 16_384) return null;
+  const claims = await verifySignedClaims(token, keys, issuer);
+  if (!claims || typeof claims.aud !== 'string' || 'scope' in claims || 'client_id' in claims) return null;
+  return { sub: claims.sub as string, aud: claims.aud, sid: typeof claims.sid === 'string' ? claims.sid : null };
 }

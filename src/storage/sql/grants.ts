@@ -86,18 +86,21 @@ export class SqlAuthorizationCodes implements AuthorizationCodeRepository {
       .execute();
   }
 
-  async consume(digest: string, at: Date, issues: { familyId: string; accessJti: string; accessExp: Date }): Promise<ConsumeCodeResult> {
-    // One conditional statement: of any number of concurrent exchanges exactly one wins (security bar I3).
+  async consume(digest: string, clientId: string, at: Date, issues: { familyId: string; accessJti: string; accessExp: Date }): Promise<ConsumeCodeResult> {
+    // One conditional statement: of any number of concurrent exchanges exactly one wins (security bar I3),
+    // and only the client the code was issued to can spend it.
     const row = await this.#db
       .updateTable('authorization_codes')
       .set({ consumed_at: toIso(at), family_id: issues.familyId, access_jti: issues.accessJti, access_exp: toIso(issues.accessExp) })
       .where('digest', '=', digest)
+      .where('client_id', '=', clientId)
       .where('consumed_at', 'is', null)
       .returningAll()
       .executeTakeFirst();
     if (row) return { outcome: 'consumed', code: toCode(row) };
     const used = await this.#db.selectFrom('authorization_codes').selectAll().where('digest', '=', digest).executeTakeFirst();
-    return used ? { outcome: 'reused', code: toCode(used) } : { outcome: 'unknown' };
+    if (!used) return { outcome: 'unknown' };
+    return used.client_id === clientId ? { outcome: 'reused', code: toCode(used) } : { outcome: 'foreign' };
   }
 
   async purge(before: Date): Promise<number> {

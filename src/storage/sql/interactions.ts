@@ -1,15 +1,15 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AuthorizationRequest, Interaction } from '../../domain/authorization.ts';
+import { withRequestDefaults, type AuthorizationRequest, type Interaction } from '../../domain/authorization.ts';
 import type { ConsentOption } from '../../domain/user.ts';
-import type { CompleteResult, InteractionRepository, NewInteraction, SessionRepository } from '../port.ts';
-import { fromIso, fromIsoOrNull, parseJson, toIso, unstorable } from './rows.ts';
+import type { CompleteResult, CreateInteractionResult, InteractionLimits, InteractionRepository, NewInteraction, SessionRepository } from '../port.ts';
+import { atomically, fromIso, fromIsoOrNull, parseJson, toIso, unstorable } from './rows.ts';
 import type { Database, InteractionsTable } from './schema.ts';
 
 function toInteraction(r: Selectable<InteractionsTable>): Interaction {
   return {
     id: r.id,
     applicationId: r.application_id,
-    request: parseJson<AuthorizationRequest>(r.request),
+    request: withRequestDefaults(parseJson<AuthorizationRequest>(r.request)),
     userId: r.user_id,
     organizationId: r.organization_id,
     consentOptions: parseJson<ConsentOption[]>(r.consent_options),
@@ -23,13 +23,32 @@ function toInteraction(r: Selectable<InteractionsTable>): Interaction {
 
 export class SqlInteractions implements InteractionRepository {
   readonly #db: Kysely<Database>;
-  constructor(db: Kysely<Database>) {
+  readonly #dialect: 'sqlite' | 'postgres';
+  constructor(db: Kysely<Database>, dialect: 'sqlite' | 'postgres') {
     this.#db = db;
+    this.#dialect = dialect;
   }
 
-  async create(i: NewInteraction): Promise<void> {
+  async create(i: NewInteraction, limits: InteractionLimits): Promise<CreateInteractionResult> {
     const at = toIso(i.at);
-    await this.#db
+    const since = toIso(limits.since);
+    return atomically(this.#db, async (trx): Promise<CreateInteractionResult> => {
+      // Count and insert in one transaction. SQLite: the transaction holds the write lock (BEGIN
+      // IMMEDIATE), so counts are exact. PostgreSQL: creators of one application queue on its row;
+      // creators of different applications from one address may each pass a count taken at the same
+      // moment, so an address can exceed its limit by the number of requests it has in flight at once.
+      if (this.#dialect === 'postgres') await trx.selectFrom('connect_applications').select('id').where('id', '=', i.applicationId).forUpdate().executeTakeFirst();
+      const count = async (column: 'client_address' | 'application_id', value: string) =>
+        Number((await trx.selectFrom('interactions').select((eb) => eb.fn.countAll().as('n')).where(column, '=', value).where('created_at', '>', since).executeTakeFirstOrThrow()).n);
+      if ((await count('client_address', i.clientAddress)) >= limits.perAddress) return 'address_limited';
+      if ((await count('application_id', i.applicationId)) >= limits.perApplication) return 'application_limited';
+      await this.#insert(trx, i, at);
+      return 'created';
+    });
+  }
+
+  async #insert(db: Kysely<Database>, i: NewInteraction, at: string): Promise<void> {
+    await db
       .insertInto('interactions')
       .values({
         id: i.id,
@@ -47,6 +66,7 @@ export class SqlInteractions implements InteractionRepository {
         completed_at: i.userId === null ? null : toIso(i.authTime ?? i.at),
         resumed_at: i.userId === null ? null : at,
         finished_at: null,
+        client_address: i.clientAddress,
       })
       .execute();
   }
@@ -79,6 +99,7 @@ export class SqlInteractions implements InteractionRepository {
       .selectAll()
       .where('resume_digest', '=', resumeDigest)
       .where('resumed_at', 'is', null)
+      .where('finished_at', 'is', null)
       .where('expires_at', '>', toIso(at))
       .executeTakeFirst();
     return row ? toInteraction(row) : null;
@@ -93,6 +114,7 @@ export class SqlInteractions implements InteractionRepository {
       .where('resume_digest', '=', resumeDigest)
       .where('binding_digest', '=', bindingDigest)
       .where('resumed_at', 'is', null)
+      .where('finished_at', 'is', null)
       .where('expires_at', '>', now)
       .executeTakeFirst();
     return r.numUpdatedRows > 0n;
@@ -131,6 +153,10 @@ export class SqlSessions implements SessionRepository {
       .where('expires_at', '>', toIso(now))
       .executeTakeFirst();
     return row ? { userId: row.user_id, authTime: fromIso(row.created_at) } : null;
+  }
+
+  async delete(digest: string): Promise<void> {
+    await this.#db.deleteFrom('user_sessions').where('digest', '=', digest).execute();
   }
 
   async purge(now: Date): Promise<number> {

@@ -140,6 +140,8 @@ export interface InteractionsTable {
   completed_at: string | null;
   resumed_at: string | null;
   finished_at: string | null;
+  /** Who started it (domain/client-address.ts); null on rows from before migration 0004. */
+  client_address: string | null;
 }
 
 export interface UserSessionsTable {

@@ -35,7 +35,7 @@ function repositories(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Rep
     settings: translating(new SqlSettings(db)),
     users: translating(new SqlUsers(db)),
     memberships: translating(new SqlMemberships(db)),
-    interactions: translating(new SqlInteractions(db)),
+    interactions: translating(new SqlInteractions(db, dialect)),
     sessions: translating(new SqlSessions(db)),
     consents: translating(new SqlConsents(db)),
     codes: translating(new SqlAuthorizationCodes(db)),
