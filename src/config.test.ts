@@ -38,3 +38,29 @@ it('rejects bad values with one line naming the variable and never echoing secre
 it('docs/configuration.md is generated from the schema and up to date (npm run docs:config)', () => {
   assert.equal(readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8'), renderConfigDoc());
 });
+
+it('issue #7: the development login turns itself on only for a loopback issuer without a login page, outside production', () => {
+  const dev = (env: Record<string, string>) => loadConfig(env).devLogin;
+  assert.deepEqual(dev({}), { enabled: true, forced: false });
+  for (const issuer of ['http://localhost:8080', 'http://127.0.0.1:9', 'http://127.8.9.10', 'http://[::1]:8080', 'http://app.localhost']) {
+    assert.equal(dev({ PORTICO_ISSUER: issuer }).enabled, true, issuer);
+  }
+  for (const issuer of ['https://auth.example.com', 'http://10.0.0.5:8080', 'http://localhost.example.com', 'http://127.0.0.1.nip.io']) {
+    assert.equal(dev({ PORTICO_ISSUER: issuer }).enabled, false, issuer);
+  }
+  assert.equal(dev({ NODE_ENV: 'production' }).enabled, false);
+  assert.equal(dev({ PORTICO_LOGIN_URL: 'http://login.test/' }).enabled, false);
+  assert.deepEqual(dev({ PORTICO_ISSUER: 'https://auth.example.com', PORTICO_DEV_LOGIN: 'on' }), { enabled: true, forced: true });
+  assert.equal(dev({ PORTICO_DEV_LOGIN: 'off' }).enabled, false);
+  assert.throws(() => loadConfig({ PORTICO_DEV_LOGIN: 'on', PORTICO_LOGIN_URL: 'https://login.test/' }), /cannot be combined/);
+  assert.throws(() => loadConfig({ PORTICO_DEV_LOGIN: 'yes' }), /PORTICO_DEV_LOGIN must be auto, on or off/);
+});
+
+it('issue #7: PORTICO_TRUST_PROXY takes a hop count or addresses/CIDRs, and refuses anything else', () => {
+  assert.equal(loadConfig({}).trustProxy, false);
+  assert.equal(loadConfig({ PORTICO_TRUST_PROXY: '1' }).trustProxy, 1);
+  assert.deepEqual(loadConfig({ PORTICO_TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8, 192.0.2.1' }).trustProxy, ['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.1']);
+  for (const bad of ['true', '*', '10.0.0.0/33', '10.0.0', 'fd00::/129', 'example.com']) {
+    assert.throws(() => loadConfig({ PORTICO_TRUST_PROXY: bad }), /PORTICO_TRUST_PROXY/, bad);
+  }
+});

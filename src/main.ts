@@ -86,6 +86,9 @@ async function main(): Promise<void> {
   }
 
   if (cluster.isWorker) return serve(config);
+  if (config.devLogin.forced) {
+    process.stderr.write('portico: WARNING: PORTICO_DEV_LOGIN=on: /dev/login signs anyone in as any email they type. Never use it on a server others can reach.\n');
+  }
   const adminKey = await prepare(config);
   if (config.workers <= 1) {
     await serve(config);

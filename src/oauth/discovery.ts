@@ -17,6 +17,8 @@ export function serverMetadata(deps: OAuthDeps) {
     jwks_uri: `${iss}/oauth2/jwks`,
     introspection_endpoint: `${iss}/oauth2/introspection`,
     revocation_endpoint: `${iss}/oauth2/revoke`,
+    // OIDC RP-Initiated Logout 1.0.
+    end_session_endpoint: `${iss}/oauth2/logout`,
     grant_types_supported: [...grants.keys()],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],

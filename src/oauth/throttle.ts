@@ -1,3 +1,4 @@
+import { addressKey } from '../domain/client-address.ts';
 import { ID_PREFIX, type IdGenerator } from '../domain/ids.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { FailureWindow, Storage } from '../storage/port.ts';
@@ -11,8 +12,10 @@ const FLUSH_MS = 100;
 /** A window read from the database is reused this long (the batches it reflects are 100 ms apart anyway). */
 const WINDOW_CACHE_MS = 250;
 
+/** Counter keys: per client_id, and per address (IPv6 per /64, so one client cannot rotate through addresses: issue #7). */
 function keysFor(clientId: string | null, ip: string): string[] {
-  return clientId === null ? [`ip:${ip}`] : [`client:${clientId}`, `ip:${ip}`];
+  const address = `ip:${addressKey(ip)}`;
+  return clientId === null ? [address] : [`client:${clientId}`, address];
 }
 
 interface PendingEvent {

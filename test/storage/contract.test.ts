@@ -338,6 +338,60 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    describe('sign-in flow state (issue #7)', () => {
+      const request = { clientId: 'c', redirectUri: 'https://x.test/cb', redirectUriGiven: true, scopes: ['openid'], state: null, nonce: null, codeChallenge: null, resource: null, prompt: [], maxAge: null, loginHint: null, hintedUserId: null };
+      it('issue #7: interactions are created only within the per-address and per-application limits of the window', async () => {
+        const org = await storage.organizations.create(newOrganization());
+        const app = (await storage.applications.create(newApplication({ type: 'oauth', organizationId: org.id })))!;
+        const t0 = new Date('2026-05-01T10:00:00.000Z');
+        const make = (address: string, at: Date) =>
+          storage.interactions.create(
+            { id: ids.random(ID_PREFIX.externalAuth), applicationId: app.id, request, at, expiresAt: new Date(at.getTime() + 600_000), userId: null, authTime: null, bindingDigest: 'b', clientAddress: address },
+            { since: new Date(at.getTime() - 60_000), perAddress: 3, perApplication: 5 },
+          );
+        assert.deepEqual([await make('192.0.2.1', t0), await make('192.0.2.1', t0), await make('192.0.2.1', t0), await make('192.0.2.1', t0)], ['created', 'created', 'created', 'address_limited']);
+        assert.deepEqual([await make('192.0.2.2', t0), await make('192.0.2.2', t0), await make('192.0.2.3', t0)], ['created', 'created', 'application_limited']);
+        // A minute later the window has moved on.
+        const t1 = new Date(t0.getTime() + 61_000);
+        assert.equal(await make('192.0.2.1', t1), 'created');
+        // Limits are atomic: of 10 concurrent creators from one fresh address, exactly the limit get in.
+        const app2 = (await storage.applications.create(newApplication({ type: 'oauth', organizationId: org.id })))!;
+        const t2 = new Date(t0.getTime() + 3_600_000);
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () =>
+            storage.interactions.create(
+              { id: ids.random(ID_PREFIX.externalAuth), applicationId: app2.id, request, at: t2, expiresAt: new Date(t2.getTime() + 600_000), userId: null, authTime: null, bindingDigest: 'b', clientAddress: '198.51.100.9' },
+              { since: new Date(t2.getTime() - 60_000), perAddress: 3, perApplication: 100 },
+            ),
+          ),
+        );
+        assert.equal(results.filter((r) => r === 'created').length, 3);
+        // Expired interactions are purged at expiry.
+        assert.equal(await storage.interactions.purge(new Date(t2.getTime() + 600_001)), 9);
+      });
+
+      it('issue #7: sessions can be ended; a code is consumed only by its own client', async () => {
+        const { user } = await storage.users.upsertByExternalId({ newId: ids(ID_PREFIX.user), externalId: `flow-${dialect}`, email: `flow-${dialect}@example.test`, firstName: null, lastName: null, metadata: null, at: new Date() });
+        const now = new Date();
+        await storage.sessions.create('sess-digest', user.id, now, new Date(now.getTime() + 60_000));
+        assert.equal((await storage.sessions.find('sess-digest', now))?.userId, user.id);
+        await storage.sessions.delete('sess-digest');
+        assert.equal(await storage.sessions.find('sess-digest', now), null);
+
+        const org = await storage.organizations.create(newOrganization());
+        const app = (await storage.applications.create(newApplication({ type: 'oauth', organizationId: org.id })))!;
+        const consent = await storage.consents.grant({ userId: user.id, applicationId: app.id, organizationId: null, resource: null }, { newId: ids(ID_PREFIX.authorizedApplication), scopes: ['openid'], claims: {}, at: now });
+        const grant = { clientId: app.clientId, userId: user.id, consentId: consent.id, scopes: ['openid'], resource: null, organizationId: null, claims: {}, authTime: now };
+        await storage.codes.create({ ...grant, digest: 'code-digest', redirectUri: null, nonce: null, codeChallenge: null, expiresAt: new Date(now.getTime() + 60_000) });
+        const issues = { familyId: 'fam', accessJti: 'jti', accessExp: new Date(now.getTime() + 300_000) };
+        assert.deepEqual(await storage.codes.consume('code-digest', 'client_SOMEONEELSE', now, issues), { outcome: 'foreign' });
+        assert.equal((await storage.codes.consume('code-digest', app.clientId, now, issues)).outcome, 'consumed');
+        assert.equal((await storage.codes.consume('code-digest', app.clientId, now, issues)).outcome, 'reused');
+        assert.deepEqual(await storage.codes.consume('code-digest', 'client_SOMEONEELSE', now, issues), { outcome: 'foreign' });
+        assert.deepEqual(await storage.codes.consume('no-such-digest', app.clientId, now, issues), { outcome: 'unknown' });
+      });
+    });
+
     describe('idempotency store', () => {
       it('claims once, replays the completed answer, forgets released and expired claims', async () => {
         const key = digest(11);

@@ -37,6 +37,8 @@ export const authorizationCode: GrantHandler = async ({ deps, request, form, cli
     throw invalidGrant('The authorization code was already used; the tokens it produced are revoked.');
   }
   const c = result.code;
+  // consume() matched on the client already; checked again so no storage bug can hand out another client's grant.
+  if (c.clientId !== app.clientId) throw invalidGrant('The authorization code was issued to another client.');
   if (c.expiresAt <= now) throw invalidGrant('The authorization code has expired.');
   // RFC 6749 §4.1.3: REQUIRED when the authorization request included it, and identical. (OAuth 2.1
   // drops the requirement when PKCE is used; RFC 6749 is the standard Portico follows.)
