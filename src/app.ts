@@ -1,10 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Config } from './config.ts';
+import { isLoopbackUrl, type Config } from './config.ts';
 import type { Clock } from './domain/clock.ts';
 import { ID_PREFIX, type IdGenerator } from './domain/ids.ts';
 import type { Keyring } from './domain/keyring.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerJsonParser } from './http/json-parser.ts';
+import { parseQuery, requestGuards } from './http/request-errors.ts';
+import { notFoundHandler, routeIndex } from './http/routes-index.ts';
 import { metricsRoutes, type Metrics, type MetricsSnapshot } from './http/metrics.ts';
 import { managementErrorHandler } from './management/errors.ts';
 import { managementPlugin } from './management/plugin.ts';
@@ -48,8 +50,19 @@ function trustProxyOption(setting: Config['trustProxy']): boolean | string[] | (
   return [...setting];
 }
 
+/**
+ * Where `/metrics` is served on the public port: nowhere when it has a port of its own
+ * (PORTICO_METRICS_PORT), behind the token when one is set, openly only for a loopback issuer.
+ */
+function publicMetrics(config: Config): { token: string | null } | null {
+  if (config.metrics.port !== null) return null;
+  if (config.metrics.token !== null) return { token: config.metrics.token };
+  return isLoopbackUrl(config.issuer) ? { token: null } : null;
+}
+
 /** Builds the HTTP application; performs no I/O until it is asked to listen. */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const timeoutMs = deps.config.requestTimeoutSeconds * 1000;
   const app = Fastify({
     logger: {
       level: deps.config.logLevel,
@@ -65,20 +78,27 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     // Behind a reverse proxy, request.ip is the client's address only if the proxy is trusted (issue #7).
     trustProxy: trustProxyOption(deps.config.trustProxy),
     return503OnClosing: true,
-    routerOptions: { maxParamLength: 500 },
+    // Issue #8: a request whose head and body have not arrived within the timeout is answered 408 and
+    // closed (Node's own timer; its connection check runs every second so the bound holds in seconds,
+    // not Node's default 30 s). Incomplete headers time out after at most 60 s, idle keep-alive after 72 s.
+    requestTimeout: timeoutMs,
+    http: { requestTimeout: timeoutMs, headersTimeout: Math.min(60_000, timeoutMs), connectionsCheckingInterval: Math.min(1000, timeoutMs / 2) },
+    routerOptions: { maxParamLength: 500, ignoreTrailingSlash: true, querystringParser: parseQuery },
   });
+  // Past the cap Node closes new connections as soon as they are accepted; established ones go on (issue #8).
+  app.server.maxConnections = deps.config.maxConnections;
+  const allowedMethods = routeIndex(app);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  requestGuards(app);
   registerJsonParser(app);
   app.setErrorHandler(managementErrorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ message: `The requested path '${request.url.split('?')[0]}' could not be found.` }),
-  );
+  app.setNotFoundHandler(notFoundHandler(allowedMethods));
 
   healthRoutes(app, deps.storage);
-  metricsRoutes(app, deps.metrics, deps.collectMetrics ?? (async () => deps.metrics.snapshot()));
+  metricsRoutes(app, deps.metrics, deps.collectMetrics ?? (async () => deps.metrics.snapshot()), publicMetrics(deps.config));
   const failures = new FailureLog(deps.storage, deps.clock, deps.ids, (err) => app.log.warn({ err }, 'could not record failed client authentications'));
   // Written before the storage closes (main.ts closes the app first).
   app.addHook('onClose', async () => failures.flush());

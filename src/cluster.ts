@@ -49,8 +49,20 @@ export function workerMetricsCollector(metrics: Metrics): () => Promise<MetricsS
  */
 export const SERVER_EXEC_ARGV = ['--max-semi-space-size=4'] as const;
 
-/** Primary side: fork `count` workers, restart the ones that die, merge metrics on request. */
-export function superviseWorkers(count: number, onListening: () => void): { stop(): Promise<void> } {
+export interface SupervisorEvents {
+  /** The first worker listens. */
+  readonly onListening: () => void | Promise<void>;
+  /** A worker died before it ever listened (port taken, database unreachable): not re-forked. */
+  readonly onStartupFailure: (line: string) => void;
+}
+
+/**
+ * Primary side: fork `count` workers, restart the ones that die after they
+ * served, merge metrics on request. A worker that exits before listening is
+ * a failed start, reported once and never re-forked (issue #8: a taken port
+ * used to re-fork workers in a loop).
+ */
+export function superviseWorkers(count: number, events: SupervisorEvents): { stop(): Promise<void> } {
   cluster.setupPrimary({ execArgv: [...process.execArgv.filter((a) => !a.startsWith('--max-semi-space-size')), ...SERVER_EXEC_ARGV] });
   let stopping = false;
   let announced = false;
@@ -63,15 +75,24 @@ export function superviseWorkers(count: number, onListening: () => void): { stop
     g.from.send({ type: 'portico:metrics:merged', id, snapshot: mergeSnapshots(g.snaps) });
   };
 
+  const listened = new WeakSet<Worker>();
+  const reasons = new WeakMap<Worker, string>();
+  let failed = false;
+
   const fork = () => {
     const worker = cluster.fork();
     worker.on('listening', () => {
+      listened.add(worker);
       if (!announced) {
         announced = true;
-        onListening();
+        void Promise.resolve(events.onListening()).catch((err: unknown) => process.stderr.write(`portico: ${String(err)}\n`));
       }
     });
     worker.on('message', (m: unknown) => {
+      if (typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'portico:startup-failed') {
+        reasons.set(worker, String((m as { line?: unknown }).line));
+        return;
+      }
       if (!isMessage(m)) return;
       if (m.type === 'portico:metrics:gather') {
         const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
@@ -87,8 +108,18 @@ export function superviseWorkers(count: number, onListening: () => void): { stop
     });
   };
 
-  cluster.on('exit', () => {
-    if (!stopping) setTimeout(fork, 500).unref();
+  cluster.on('exit', (worker) => {
+    if (stopping) return;
+    if (!listened.has(worker)) {
+      // Every worker fails the same way; say it once.
+      if (!failed) {
+        failed = true;
+        stopping = true;
+        events.onStartupFailure(reasons.get(worker) ?? `failed to start: a worker exited with code ${worker.process.exitCode ?? 'unknown'} before listening`);
+      }
+      return;
+    }
+    setTimeout(fork, 500).unref();
   });
   for (let i = 0; i < count; i++) fork();
 

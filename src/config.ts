@@ -48,6 +48,12 @@ export interface Config {
   readonly trustProxy: false | number | readonly string[];
   /** New authorizations per minute per client address; a client_id may start 20 times as many. */
   readonly authorizeRateLimit: number;
+  /** Seconds a request's head and body may take to arrive before 408 and close. */
+  readonly requestTimeoutSeconds: number;
+  /** Open connections per process; past it new connections are closed at once. */
+  readonly maxConnections: number;
+  /** Where `/metrics` is served: the public port, a separate listener, or nowhere. */
+  readonly metrics: { readonly port: number | null; readonly host: string; readonly token: string | null };
 }
 
 export class ConfigError extends Error {}
@@ -385,6 +391,45 @@ export const SETTINGS = [
       return Number(raw);
     },
   } satisfies Setting<'authorizeRateLimit'>,
+  {
+    key: 'requestTimeoutSeconds',
+    env: ['PORTICO_REQUEST_TIMEOUT_SECONDS'],
+    description:
+      'Seconds a request may take to arrive completely (headers and body). A client still sending after that gets `408` and the connection is closed, so slow or stalled clients cannot hold sockets. Idle keep-alive connections close after 72 s, incomplete headers after at most 60 s.',
+    defaultText: '`30`',
+    parse: (raw) => seconds('PORTICO_REQUEST_TIMEOUT_SECONDS', raw, 30, 1, 600),
+  } satisfies Setting<'requestTimeoutSeconds'>,
+  {
+    key: 'maxConnections',
+    env: ['PORTICO_MAX_CONNECTIONS'],
+    description:
+      'Open TCP connections per server process (each worker has its own). Past it, new connections are closed as soon as they are accepted while the established ones keep being served, so held sockets cannot exhaust file descriptors.',
+    defaultText: '`10000`',
+    parse(raw) {
+      if (raw === undefined) return 10_000;
+      if (!/^\d{1,7}$/.test(raw) || Number(raw) < 1) fail('PORTICO_MAX_CONNECTIONS', 'must be an integer between 1 and 9999999', raw);
+      return Number(raw);
+    },
+  } satisfies Setting<'maxConnections'>,
+  {
+    key: 'metrics',
+    env: ['PORTICO_METRICS_PORT'],
+    description:
+      'Prometheus `/metrics`. With `PORTICO_METRICS_PORT` set it is served only on that port, bound to `PORTICO_METRICS_HOST` (default `127.0.0.1`): **use this in production** (scrape from the machine or a private network). With `PORTICO_METRICS_TOKEN` (at least 16 characters) it requires `Authorization: Bearer <token>` wherever it is served. Without either, it is served unauthenticated on the public port only when the issuer is a loopback URL (development); otherwise it is not served at all.',
+    defaultText: 'public port for a loopback issuer, else off',
+    parse(raw, env) {
+      let port: number | null = null;
+      if (raw !== undefined && raw !== '') {
+        if (!/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535) fail('PORTICO_METRICS_PORT', 'must be an integer between 1 and 65535', raw);
+        port = Number(raw);
+      }
+      const host = env.PORTICO_METRICS_HOST ?? '127.0.0.1';
+      if (!/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(host)) fail('PORTICO_METRICS_HOST', 'must be a host name or IP address', host);
+      const token = env.PORTICO_METRICS_TOKEN === undefined || env.PORTICO_METRICS_TOKEN === '' ? null : env.PORTICO_METRICS_TOKEN;
+      if (token !== null && !/^[\x21-\x7e]{16,512}$/.test(token)) fail('PORTICO_METRICS_TOKEN', 'must be 16-512 printable characters without spaces', '<redacted>');
+      return { port, host, token };
+    },
+  } satisfies Setting<'metrics'>,
 ] as const;
 
 /** Parses and validates the environment; throws ConfigError with one readable line. */

@@ -24,9 +24,9 @@ export async function housekeep(storage: Storage, clock: Clock): Promise<void> {
   await storage.sessions.purge(now);
 }
 
-/** Runs housekeeping every ten minutes in the background; failures wait for the next round. */
-export function startHousekeeping(storage: Storage, clock: Clock): () => void {
-  const timer = setInterval(() => void housekeep(storage, clock).catch(() => {}), EVERY_MS);
+/** Runs housekeeping every ten minutes in the background; a failure is logged and waits for the next round. */
+export function startHousekeeping(storage: Storage, clock: Clock, onError: (err: unknown) => void): () => void {
+  const timer = setInterval(() => void housekeep(storage, clock).catch(onError), EVERY_MS);
   timer.unref();
   return () => clearInterval(timer);
 }

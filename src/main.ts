@@ -1,7 +1,8 @@
 import cluster from 'node:cluster';
-import { ensureAdminApiKey, openRuntime, prepareServer } from './bootstrap.ts';
+import { ensureAdminApiKey, openRuntime, prepareServer, type Runtime } from './bootstrap.ts';
 import { superviseWorkers } from './cluster.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { startupFailure } from './startup-errors.ts';
 
 function printAdminKey(key: string): void {
   // Deliberately on stdout, not in the log: this is the one time the key is shown.
@@ -19,23 +20,31 @@ function printAdminKey(key: string): void {
   );
 }
 
-/** One-time work (migrations, first key, signing key) before any process serves. */
-async function prepare(config: Config): Promise<string | null> {
+/** One-time work (migrations, signing key) before any process serves. */
+async function prepare(config: Config): Promise<void> {
   const rt = await openRuntime(config);
   try {
     if (rt.generatedKeyPath) process.stdout.write(`portico: generated the server key at ${rt.generatedKeyPath} (keep it safe; losing it invalidates every secret)\n`);
-    const adminKey = await ensureAdminApiKey(rt);
     await prepareServer(rt);
-    return adminKey;
   } finally {
     await rt.storage.close();
   }
 }
 
+/**
+ * The first admin key is created only once the server listens, and printed at
+ * once (issue #8): a first start that fails to bind creates nothing, so the
+ * next successful start still creates and shows it.
+ */
+async function firstAdminKey(rt: Runtime): Promise<void> {
+  const key = await ensureAdminApiKey(rt);
+  if (key) printAdminKey(key);
+}
+
 /** One server process: loadConfig() -> openStorage() -> createApp() -> listen. */
-async function serve(config: Config): Promise<void> {
+async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>): Promise<void> {
   // Loaded here, not at the top: a cluster primary only supervises and need not hold the HTTP stack.
-  const [{ createApp }, { environmentClientId }, { workerMetricsCollector }, { systemClock }, { startHousekeeping }, { Metrics }, { createKeyStore }] = await Promise.all([
+  const [{ createApp }, { environmentClientId }, { workerMetricsCollector }, { systemClock }, { startHousekeeping }, { Metrics, startMetricsListener }, { createKeyStore }] = await Promise.all([
     import('./app.ts'),
     import('./bootstrap.ts'),
     import('./cluster.ts'),
@@ -49,6 +58,7 @@ async function serve(config: Config): Promise<void> {
   await keys.refresh();
   keys.start();
   const metrics = new Metrics();
+  const collectMetrics = workerMetricsCollector(metrics);
   const app = await createApp({
     config,
     storage: rt.storage,
@@ -58,12 +68,14 @@ async function serve(config: Config): Promise<void> {
     keys,
     metrics,
     environmentClientId: await environmentClientId(rt),
-    collectMetrics: workerMetricsCollector(metrics),
+    collectMetrics,
   });
-  const stopHousekeeping = startHousekeeping(rt.storage, systemClock);
+  const stopHousekeeping = startHousekeeping(rt.storage, systemClock, (err) => app.log.warn({ err }, 'housekeeping failed; the next round retries'));
+  const metricsServer = config.metrics.port === null ? null : await startMetricsListener({ port: config.metrics.port, host: config.metrics.host, token: config.metrics.token }, collectMetrics);
   const shutdown = async () => {
     stopHousekeeping();
     keys.stop();
+    metricsServer?.close();
     await app.close();
     await rt.storage.close();
     process.exit(0);
@@ -71,6 +83,19 @@ async function serve(config: Config): Promise<void> {
   process.once('SIGTERM', () => void shutdown());
   process.once('SIGINT', () => void shutdown());
   await app.listen({ port: config.port, host: config.host });
+  await afterListen(rt);
+}
+
+/** Exits with one line a person can act on (issue #8); a worker tells the primary instead. */
+function fail(err: unknown, config: Config | null): never {
+  const line = startupFailure(err, config);
+  if (cluster.isWorker && process.send) {
+    process.send({ type: 'portico:startup-failed', line }, () => process.exit(1));
+    setTimeout(() => process.exit(1), 1000).unref();
+    return undefined as never;
+  }
+  process.stderr.write(`portico: ${line}\n`);
+  process.exit(1);
 }
 
 async function main(): Promise<void> {
@@ -84,20 +109,31 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-
-  if (cluster.isWorker) return serve(config);
-  if (config.devLogin.forced) {
-    process.stderr.write('portico: WARNING: PORTICO_DEV_LOGIN=on: /dev/login signs anyone in as any email they type. Never use it on a server others can reach.\n');
+  try {
+    if (cluster.isWorker) return await serve(config, async () => {});
+    if (config.devLogin.forced) {
+      process.stderr.write('portico: WARNING: PORTICO_DEV_LOGIN=on: /dev/login signs anyone in as any email they type. Never use it on a server others can reach.\n');
+    }
+    await prepare(config);
+    if (config.workers <= 1) return await serve(config, firstAdminKey);
+  } catch (err) {
+    fail(err, config);
   }
-  const adminKey = await prepare(config);
-  if (config.workers <= 1) {
-    await serve(config);
-    if (adminKey) printAdminKey(adminKey);
-    return;
-  }
-  const workers = superviseWorkers(config.workers, () => {
-    process.stdout.write(`portico: ${config.workers} workers listening on ${config.host}:${config.port}\n`);
-    if (adminKey) printAdminKey(adminKey);
+  const workers = superviseWorkers(config.workers, {
+    onListening: async () => {
+      process.stdout.write(`portico: ${config.workers} workers listening on ${config.host}:${config.port}\n`);
+      const rt = await openRuntime(config);
+      try {
+        await firstAdminKey(rt);
+      } finally {
+        await rt.storage.close();
+      }
+    },
+    // A worker that never listened is not re-forked: the next one would fail the same way.
+    onStartupFailure: (line) => {
+      process.stderr.write(`portico: ${line}\n`);
+      void workers.stop().finally(() => process.exit(1));
+    },
   });
   const stop = async () => {
     await workers.stop();
@@ -107,7 +143,4 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop());
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`portico: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+main().catch((err: unknown) => fail(err, null));

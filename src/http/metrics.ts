@@ -1,3 +1,5 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 
 /** Latency buckets in seconds. */
@@ -105,17 +107,58 @@ export function renderPrometheus(snap: MetricsSnapshot): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Constant-time check of `Authorization: Bearer <token>`. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header ?? '');
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 /**
  * Times every request by route pattern (never the raw URL: IDs would explode
- * the label space) and serves `/metrics`. `collect` gathers every process's
- * snapshot when running as a cluster.
+ * the label space) and, when `exposure` allows it, serves `/metrics` on this
+ * application (behind `exposure.token` if set). `collect` gathers every
+ * process's snapshot when running as a cluster.
  */
-export function metricsRoutes(app: FastifyInstance, metrics: Metrics, collect: () => Promise<MetricsSnapshot>): void {
+export function metricsRoutes(app: FastifyInstance, metrics: Metrics, collect: () => Promise<MetricsSnapshot>, exposure: { token: string | null } | null): void {
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observe('portico_http_request_duration_seconds', { method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderPrometheus(await collect())),
-  );
+  if (exposure === null) return;
+  app.get('/metrics', async (request, reply) => {
+    if (exposure.token !== null && !bearerMatches(request.headers.authorization, exposure.token)) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ message: 'Unauthorized: /metrics needs Authorization: Bearer <PORTICO_METRICS_TOKEN>.', code: 'unauthorized' });
+    }
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderPrometheus(await collect()));
+  });
+}
+
+/**
+ * `/metrics` on a listener of its own (PORTICO_METRICS_PORT, bound to
+ * PORTICO_METRICS_HOST, 127.0.0.1 by default), so the public port never
+ * serves it. Plain node:http: nothing else is answered there. With several
+ * workers each listens on the same port (node:cluster shares it) and answers
+ * with the sum over all workers.
+ */
+export function startMetricsListener(options: { port: number; host: string; token: string | null }, collect: () => Promise<MetricsSnapshot>): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    if (options.token !== null && !bearerMatches(req.headers.authorization, options.token)) {
+      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('unauthorized\n');
+      return;
+    }
+    collect()
+      .then((snap) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderPrometheus(snap)))
+      .catch(() => res.writeHead(500).end());
+  });
+  server.requestTimeout = 10_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve(server));
+  });
 }

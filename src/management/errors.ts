@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { describeType } from '../http/content-type.ts';
 
 /** Body of every management error: `{message, code?, errors?}` (reference §0). */
 export interface ManagementErrorBody {
@@ -29,9 +30,11 @@ const FASTIFY_CODES: Record<string, string> = {
  * their own client-facing text; anything unrecognised becomes a generic 500
  * whose detail goes only to the log.
  */
-export function mapManagementError(err: unknown): Mapped {
+export function mapManagementError(err: unknown, contentType?: string): Mapped {
   const e = err as { kind?: string; message: string; code?: string; error?: string; errors?: readonly { field: string; code: string }[] };
   switch (e.kind) {
+    case 'malformed_request':
+      return { status: 400, body: { message: e.message, ...(e.code !== undefined && { code: e.code }) } };
     case 'not_found':
       return { status: 404, body: { message: e.message } };
     case 'validation':
@@ -51,7 +54,14 @@ export function mapManagementError(err: unknown): Mapped {
   const fe = err as Partial<FastifyError>;
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code = (fe.code && FASTIFY_CODES[fe.code]) ?? (err instanceof SyntaxError ? 'invalid_json' : 'invalid_request');
-    const message = fe.statusCode === 413 ? 'Request body is too large.' : code === 'invalid_json' ? 'Request body is not valid JSON.' : (fe.message ?? 'Bad request.');
+    const message =
+      fe.statusCode === 413
+        ? 'Request body is too large.'
+        : code === 'invalid_json'
+          ? 'Request body is not valid JSON.'
+          : code === 'unsupported_media_type'
+            ? `The request body must be application/json (got ${describeType(contentType)}).`
+            : (fe.message ?? 'Bad request.');
     return { status: fe.statusCode, body: { message, code } };
   }
   return { status: 500, body: { message: 'Internal server error.', code: 'server_error' } };
@@ -59,7 +69,7 @@ export function mapManagementError(err: unknown): Mapped {
 
 /** Fastify error handler for the management face. */
 export function managementErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const mapped = mapManagementError(err);
+  const mapped = mapManagementError(err, request.headers['content-type']);
   if (mapped.status >= 500) request.log.error({ err }, 'management request failed');
   if (mapped.retryAfter !== undefined) reply.header('retry-after', String(mapped.retryAfter));
   return reply.code(mapped.status).type('application/json; charset=utf-8').send(mapped.body);

@@ -62,10 +62,8 @@ function presentedCredentials(request: FastifyRequest, form: Form): Presented {
  * (made-up IDs must not create rows without bound).
  */
 async function failure(deps: OAuthDeps, request: FastifyRequest, clientId: string | null, reason: string, basic: boolean): Promise<OAuthError> {
-  const throttled = await throttledFailure(deps, clientId, request.ip);
-  if (throttled) return throttled;
-  deps.failures.record(clientId, request.ip, reason, request.id);
-  return invalidClient(basic);
+  const throttled = await throttledFailure(deps, clientId, request.ip, reason, request.id);
+  return throttled ?? invalidClient(basic);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { formOf, type Form } from '../http/form.ts';
+import { describeType } from '../http/content-type.ts';
 
 /**
  * RFC 6749 §5.2 error codes, RFC 8707's invalid_target, and `slow_down`
@@ -34,7 +35,7 @@ export class OAuthError extends Error {
 /** The form body every OAuth POST endpoint takes (RFC 6749 §3.2). */
 export function requireForm(request: FastifyRequest): Form {
   const form = formOf(request);
-  if (!form) throw new OAuthError('invalid_request', 'The request body must be application/x-www-form-urlencoded.');
+  if (!form) throw new OAuthError('invalid_request', `The request body must be application/x-www-form-urlencoded (got ${describeType(request.headers['content-type'])}).`);
   return form;
 }
 
@@ -55,9 +56,10 @@ export function describe(text: string): string {
 }
 
 /** The one mapping from errors to OAuth responses (`{error, error_description}`). */
-export function mapOAuthError(err: unknown): Mapped {
+export function mapOAuthError(err: unknown, contentType?: string): Mapped {
   if (err instanceof OAuthError) return { status: err.status, body: { error: err.error, error_description: describe(err.message) }, headers: err.headers };
   const e = err as { kind?: string; message?: string } & Partial<FastifyError>;
+  if (e.kind === 'malformed_request') return { status: 400, body: { error: 'invalid_request', error_description: describe(e.message ?? '') }, headers: {} };
   if (e.kind === 'repeated_parameter') return { status: 400, body: { error: 'invalid_request', error_description: describe(e.message ?? '') }, headers: {} };
   if (e.kind === 'storage_unavailable') {
     return {
@@ -68,7 +70,11 @@ export function mapOAuthError(err: unknown): Mapped {
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     const description =
-      e.statusCode === 413 ? 'Request body is too large.' : e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'The request body must be application/x-www-form-urlencoded.' : 'The request is malformed.';
+      e.statusCode === 413
+        ? 'Request body is too large.'
+        : e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? `The request body must be application/x-www-form-urlencoded (got ${describeType(contentType)}).`
+          : 'The request is malformed.';
     return { status: e.statusCode === 413 ? 413 : 400, body: { error: 'invalid_request', error_description: description }, headers: {} };
   }
   return { status: 500, body: { error: 'server_error', error_description: 'Internal server error.' }, headers: {} };
@@ -76,7 +82,7 @@ export function mapOAuthError(err: unknown): Mapped {
 
 /** Fastify error handler for the OAuth face. Responses are never cached (RFC 6749 §5.1). */
 export function oauthErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const mapped = mapOAuthError(err);
+  const mapped = mapOAuthError(err, request.headers['content-type']);
   if (mapped.status >= 500 && mapped.status !== 503) request.log.error({ err }, 'oauth request failed');
   return reply
     .code(mapped.status)

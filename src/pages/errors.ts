@@ -17,6 +17,7 @@ export class PageFailure extends Error {
 /** The HTML face's one error handler: a readable page, never JSON and never a redirect. */
 export function pageErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err instanceof PageFailure) return sendPage(reply.headers(err.headers), err.status, errorPage(err.title, err.message));
+  if ((err as { kind?: string }).kind === 'malformed_request') return sendPage(reply, 400, errorPage('Bad request', (err as Error).message));
   if ((err as { kind?: string }).kind === 'unique_violation') return sendPage(reply, 409, errorPage('Please try again', 'Another request changed this at the same moment.'));
   if ((err as { kind?: string }).kind === 'storage_unavailable') {
     reply.header('retry-after', '1');

@@ -204,8 +204,11 @@ export interface FailureWindow {
 export interface AuthFailureRepository {
   /** Windows of these keys that started after `since`. */
   windows(keys: readonly string[], since: Date): Promise<FailureWindow[]>;
-  /** Adds failures per key, opening a new window when the old one started before `since`. */
-  record(entries: readonly { readonly key: string; readonly count: number }[], at: Date, since: Date): Promise<void>;
+  /**
+   * Adds failures per key, opening a new window when the old one started
+   * before `since`; returns each key's window after the increment (atomic per key).
+   */
+  record(entries: readonly { readonly key: string; readonly count: number }[], at: Date, since: Date): Promise<FailureWindow[]>;
   /** Drops windows that started before `before`. */
   purge(before: Date): Promise<number>;
 }

@@ -5,6 +5,7 @@ import { redirectUriMatches } from '../../domain/redirect-uri.ts';
 import { canonicalResource } from '../../domain/resource.ts';
 import { parseScopeParam } from '../../domain/scopes.ts';
 import type { OAuthDeps } from '../deps.ts';
+import { invalidQueryParameters } from '../../http/request-errors.ts';
 import { describe } from '../errors.ts';
 import { verifyIdTokenHint } from '../tokens/jwt.ts';
 
@@ -59,7 +60,10 @@ function param(query: Query, name: string): { value: string | undefined; repeate
  */
 export async function validateAuthorizeRequest(deps: OAuthDeps, rawQuery: Query): Promise<AuthorizeValidation> {
   const query = withoutEmpty(rawQuery);
+  // Issue #8: a parameter this endpoint reads whose bytes are not UTF-8 is refused, never stored altered.
+  const undecodable = [...invalidQueryParameters(rawQuery)].filter((name) => KNOWN.has(name));
   const page = (title: string, message: string, status = 400): PageError => ({ kind: 'page', status, title, message });
+  if (undecodable.includes('client_id') || undecodable.includes('redirect_uri')) return page('Invalid request', 'client_id or redirect_uri is not valid UTF-8.');
   const clientId = param(query, 'client_id');
   if (clientId.repeated || clientId.value === undefined) return page('Invalid request', 'The request is missing a valid client_id.');
   const app = clientId.value.length <= 255 ? await deps.storage.applications.find(clientId.value) : null;
@@ -81,12 +85,13 @@ export async function validateAuthorizeRequest(deps: OAuthDeps, rawQuery: Query)
   }
 
   const stateParam = param(query, 'state');
-  const state = stateParam.repeated || (stateParam.value !== undefined && stateParam.value.length > 2048) ? null : (stateParam.value ?? null);
+  const state = stateParam.repeated || undecodable.includes('state') || (stateParam.value !== undefined && stateParam.value.length > 2048) ? null : (stateParam.value ?? null);
   const fail = (error: string, description: string): RedirectError => ({ kind: 'redirect', redirectUri, error, description, state });
 
   for (const [name, value] of Object.entries(query)) {
     if (Array.isArray(value) && name !== 'resource') return fail('invalid_request', KNOWN.has(name) ? `The ${name} parameter is repeated.` : 'A parameter is repeated.');
   }
+  if (undecodable.length > 0) return fail('invalid_request', `The ${undecodable[0]} parameter is not valid UTF-8.`);
   if (stateParam.value !== undefined && stateParam.value.length > 2048) return fail('invalid_request', 'state is too long.');
   if (query.request !== undefined) return fail('request_not_supported', 'Request objects are not supported.');
   if (query.request_uri !== undefined) return fail('request_uri_not_supported', 'request_uri is not supported.');

@@ -31,12 +31,14 @@ export class SqlAuthFailures implements AuthFailureRepository {
     return rows.map((r) => ({ key: r.key, count: Number(r.count), windowStart: fromIso(r.window_start) }));
   }
 
-  async record(entries: readonly { readonly key: string; readonly count: number }[], at: Date, since: Date): Promise<void> {
+  async record(entries: readonly { readonly key: string; readonly count: number }[], at: Date, since: Date): Promise<FailureWindow[]> {
     const now = toIso(at);
     const cutoff = toIso(since);
+    const out: FailureWindow[] = [];
     for (const { key, count } of entries.filter((e) => !unstorable(e.key))) {
-      // One atomic upsert per key: a stale window restarts at `count`, a live one counts up.
-      await this.#db
+      // One atomic upsert per key: a stale window restarts at `count`, a live one counts up. RETURNING
+      // gives the count after this very increment, exact however many processes and nodes count at once.
+      const row = await this.#db
         .insertInto('auth_failures')
         .values({ key, window_start: now, count })
         .onConflict((oc) =>
@@ -45,8 +47,11 @@ export class SqlAuthFailures implements AuthFailureRepository {
             window_start: sql<string>`case when auth_failures.window_start <= ${cutoff} then ${now} else auth_failures.window_start end`,
           }),
         )
-        .execute();
+        .returning(['key', 'count', 'window_start'])
+        .executeTakeFirstOrThrow();
+      out.push({ key: row.key, count: Number(row.count), windowStart: fromIso(row.window_start) });
     }
+    return out;
   }
 
   async purge(before: Date): Promise<number> {
