@@ -28,6 +28,8 @@ export interface AppDeps {
   readonly environmentClientId: string;
   /** Gathers metrics of every process (cluster); defaults to this process's. */
   readonly collectMetrics?: () => Promise<MetricsSnapshot>;
+  /** node:cluster worker ID of this process (0 without workers), a metrics label. */
+  readonly workerId?: number;
 }
 
 /** Paths (or parts of bodies) that must never reach a log line. */
@@ -98,7 +100,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler(notFoundHandler(allowedMethods));
 
   healthRoutes(app, deps.storage);
-  metricsRoutes(app, deps.metrics, deps.collectMetrics ?? (async () => deps.metrics.snapshot()), publicMetrics(deps.config));
+  metricsRoutes(app, deps.metrics, deps.collectMetrics ?? (async () => deps.metrics.snapshot()), publicMetrics(deps.config), deps.workerId);
   const failures = new FailureLog(deps.storage, deps.clock, deps.ids, (err) => app.log.warn({ err }, 'could not record failed client authentications'));
   // Written before the storage closes (main.ts closes the app first).
   app.addHook('onClose', async () => failures.flush());

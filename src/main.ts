@@ -69,6 +69,7 @@ async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>
     metrics,
     environmentClientId: await environmentClientId(rt),
     collectMetrics,
+    workerId: cluster.worker?.id ?? 0,
   });
   const stopHousekeeping = startHousekeeping(rt.storage, systemClock, (err) => app.log.warn({ err }, 'housekeeping failed; the next round retries'));
   const metricsServer = config.metrics.port === null ? null : await startMetricsListener({ port: config.metrics.port, host: config.metrics.host, token: config.metrics.token }, collectMetrics);
@@ -86,13 +87,17 @@ async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>
   await afterListen(rt);
 }
 
-/** Exits with one line a person can act on (issue #8); a worker tells the primary instead. */
-function fail(err: unknown, config: Config | null): never {
+/**
+ * Ends the process with one line a person can act on (issue #8). A worker
+ * tells the primary instead (which says it once for all workers) and exits
+ * as soon as the message is sent.
+ */
+function fail(err: unknown, config: Config | null): void {
   const line = startupFailure(err, config);
   if (cluster.isWorker && process.send) {
     process.send({ type: 'portico:startup-failed', line }, () => process.exit(1));
     setTimeout(() => process.exit(1), 1000).unref();
-    return undefined as never;
+    return;
   }
   process.stderr.write(`portico: ${line}\n`);
   process.exit(1);
@@ -117,7 +122,7 @@ async function main(): Promise<void> {
     await prepare(config);
     if (config.workers <= 1) return await serve(config, firstAdminKey);
   } catch (err) {
-    fail(err, config);
+    return fail(err, config);
   }
   const workers = superviseWorkers(config.workers, {
     onListening: async () => {

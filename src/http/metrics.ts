@@ -9,6 +9,7 @@ const HELP: Record<string, { type: 'counter' | 'histogram'; help: string }> = {
   portico_tokens_issued_total: { type: 'counter', help: 'Access tokens issued, by grant type.' },
   portico_token_errors_total: { type: 'counter', help: 'Token endpoint failures, by grant type and OAuth error code.' },
   portico_authorize_throttled_total: { type: 'counter', help: 'Authorizations refused with 429 because an address or a client started too many in a minute.' },
+  portico_worker_requests_total: { type: 'counter', help: 'HTTP requests answered, by serving process (node:cluster worker ID; 0 without workers).' },
   portico_http_request_duration_seconds: { type: 'histogram', help: 'HTTP request latency, by method, route and status.' },
 };
 
@@ -120,10 +121,12 @@ function bearerMatches(header: string | undefined, token: string): boolean {
  * application (behind `exposure.token` if set). `collect` gathers every
  * process's snapshot when running as a cluster.
  */
-export function metricsRoutes(app: FastifyInstance, metrics: Metrics, collect: () => Promise<MetricsSnapshot>, exposure: { token: string | null } | null): void {
+export function metricsRoutes(app: FastifyInstance, metrics: Metrics, collect: () => Promise<MetricsSnapshot>, exposure: { token: string | null } | null, workerId = 0): void {
+  const worker = { worker: String(workerId) };
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observe('portico_http_request_duration_seconds', { method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    metrics.inc('portico_worker_requests_total', worker);
   });
   if (exposure === null) return;
   app.get('/metrics', async (request, reply) => {

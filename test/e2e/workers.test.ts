@@ -59,6 +59,10 @@ for (const dialect of DIALECTS) {
 
         const metrics = await (await fetch(`${base}/metrics`)).text();
         assert.match(metrics, /^portico_tokens_issued_total\{grant="client_credentials"\} 200$/m);
+        // Issue #8: both workers really answered (this passed with one worker before it counted per worker).
+        const perWorker = [...metrics.matchAll(/^portico_worker_requests_total\{worker="(\d+)"\} (\d+)$/gm)].map((m) => ({ worker: m[1]!, requests: Number(m[2]) }));
+        assert.equal(perWorker.length, 2, metrics);
+        for (const w of perWorker) assert.ok(w.requests > 0 && w.worker !== '0', `worker ${w.worker} answered ${w.requests} requests`);
         // Both workers answered (their request histograms are summed into one series).
         const secretsListed = (await (await fetch(`${base}/connect/applications/${app.id}/client_secrets`, { headers: json })).json()) as { last_used_at: string | null }[];
         assert.equal(secretsListed.length, 5);

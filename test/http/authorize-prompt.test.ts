@@ -57,9 +57,20 @@ for (const dialect of DIALECTS) {
     });
 
     it('housekeeping leaves live flows alone', async () => {
+      // Issue #8: a session and an authorization waiting at the login exist *before* housekeeping runs,
+      // and both still work after it (the old version only started new flows afterwards, so it passed
+      // even when housekeeping deleted every session and interaction).
+      const signedIn = await runAuthorization(server, { params: params(), user });
+      const pendingJar = new CookieJar();
+      const started = await get(`${server.baseUrl}/oauth2/authorize?${new URLSearchParams(params())}`, pendingJar);
+      const externalAuthId = new URL(started.headers.get('location')!).searchParams.get('external_auth_id')!;
       await housekeep(server.storage, { now: () => new Date() });
-      const again = await runAuthorization(server, { params: params(), user });
-      assert.ok(again.callback.searchParams.get('code'));
+      const silent = await runAuthorization(server, { params: params({ prompt: 'none' }), user, jar: signedIn.jar });
+      assert.ok(silent.callback.searchParams.get('code'), 'the session survived housekeeping');
+      const complete = await api(server, '/authkit/oauth2/complete', { method: 'POST', body: { external_auth_id: externalAuthId, user } });
+      assert.equal(complete.status, 200, 'the pending interaction survived housekeeping');
+      const resumed = await get(((await complete.json()) as { redirect_uri: string }).redirect_uri, pendingJar);
+      assert.equal(resumed.status, 302);
     });
   });
 }

@@ -198,6 +198,16 @@ for (const dialect of DIALECTS) {
       assert.equal(`${r.callback.origin}${r.callback.pathname}`, REDIRECT);
       const ok = await exchangeCode(server, { grant_type: 'authorization_code', code: r.callback.searchParams.get('code')!, client_id: single.client_id, code_verifier: pk.verifier });
       assert.equal(ok.status, 200);
+      // Issue #8: omitted at authorize, the token request may still send it, but only a registered one
+      // (replacing that check with `true` used to pass every suite).
+      const twice = async (redirectUri: string) => {
+        const p2 = pkcePair();
+        const flow = await runAuthorization(server, { params: { client_id: single.client_id, response_type: 'code', scope: 'openid', code_challenge: p2.challenge, code_challenge_method: 'S256' }, user: user() });
+        return exchangeCode(server, { grant_type: 'authorization_code', code: flow.callback.searchParams.get('code')!, client_id: single.client_id, code_verifier: p2.verifier, redirect_uri: redirectUri });
+      };
+      const unregistered = await twice('https://elsewhere.example.test/cb');
+      assert.equal(((await unregistered.json()) as { error: string }).error, 'invalid_grant');
+      assert.equal((await twice(REDIRECT)).status, 200);
     });
 
     it('22: every authorization response, errors included, carries iss; metadata says so', async () => {
