@@ -5,23 +5,29 @@ import { CLI_CONTEXT } from '../domain/audit.ts';
 import { keySchedule } from '../domain/signing-key.ts';
 import { createApiKey, revokeApiKey } from '../management/api-keys.ts';
 import { retentionMs, rotateSigningKey } from '../oauth/keys/rotation.ts';
+import { TryLoginError, tryLogin } from './try-login.ts';
 
 const USAGE = `Usage: portico <command>
 
   serve                         run the server (what npm start does)
   migrate                       apply database migrations and exit
-  api-keys create [--name N]    create a management API key (printed once)
+  api-keys create [--name N] [--quiet]
+                                create a management API key (printed once; --quiet prints the key alone)
   api-keys list                 list live API keys (no secrets)
   api-keys revoke <id>          revoke an API key at once
   keys list                     signing keys and their state
   keys rotate                   add a signing key: published now, signing after PORTICO_KEY_PUBLISH_DELAY
+  try-login [--url U] [--api-key K] [--port P]
+                                sign in through your browser with a demo app of the running server
+                                (default URL: the issuer, http://localhost:8080); prints the decoded tokens
   docs-config                   print docs/configuration.md
 
-The database and server key come from the environment (see docs/configuration.md).`;
+The database and server key come from the environment (see docs/configuration.md). try-login uses
+--api-key or PORTICO_API_KEY, else a temporary key it creates in that database and revokes again.`;
 
 class UsageError extends Error {}
 
-function flag(args: string[], name: string): string | undefined {
+function flag(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(name);
   if (i === -1) return undefined;
   const value = args[i + 1];
@@ -44,6 +50,15 @@ async function run(argv: string[]): Promise<number> {
     return -1; // the server keeps the process alive
   }
   const config = loadConfig();
+  if (command === 'try-login') {
+    const args = argv.slice(1);
+    const unknown = args.filter((a) => a.startsWith('--') && !['--url', '--api-key', '--port'].includes(a));
+    if (unknown.length > 0) throw new UsageError(`unknown try-login option: ${unknown[0]}`);
+    const port = flag(args, '--port') ?? '0';
+    if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new UsageError('--port needs a port number (0-65535)');
+    await tryLogin(config, { url: flag(args, '--url') ?? null, apiKey: flag(args, '--api-key') ?? null, port: Number(port) });
+    return 0;
+  }
   if (command === 'migrate') {
     const rt = await openRuntime(config);
     await rt.storage.close();
@@ -58,7 +73,9 @@ async function run(argv: string[]): Promise<number> {
       case 'create': {
         const name = flag(rest, '--name') ?? 'cli';
         const { key, plaintext } = await createApiKey({ storage: rt.storage, keyring: rt.keyring, clock: systemClock, ids: rt.ids }, name, CLI_CONTEXT);
-        console.log(`Created API key ${key.id} (${key.name}). It is shown only this once:\n\n  ${plaintext}\n`);
+        // --quiet: the key alone, for KEY=$(portico api-keys create --quiet).
+        if (rest.includes('--quiet')) console.log(plaintext);
+        else console.log(`Created API key ${key.id} (${key.name}). It is shown only this once:\n\n  ${plaintext}\n`);
         return 0;
       }
       case 'list': {
@@ -116,7 +133,10 @@ run(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError) {
+    if (err instanceof TryLoginError) {
+      console.error(`portico: try-login: ${err.message}`);
+      process.exitCode = 1;
+    } else if (err instanceof UsageError) {
       console.error(`portico: ${err.message}\n\n${USAGE}`);
       process.exitCode = 2;
     } else if (err instanceof ConfigError) {
