@@ -62,7 +62,7 @@ export interface SupervisorEvents {
  * a failed start, reported once and never re-forked (issue #8: a taken port
  * used to re-fork workers in a loop).
  */
-export function superviseWorkers(count: number, events: SupervisorEvents): { stop(): Promise<void> } {
+export function superviseWorkers(count: number, port: number, events: SupervisorEvents): { stop(): Promise<void> } {
   cluster.setupPrimary({ execArgv: [...process.execArgv.filter((a) => !a.startsWith('--max-semi-space-size')), ...SERVER_EXEC_ARGV] });
   let stopping = false;
   let announced = false;
@@ -81,7 +81,9 @@ export function superviseWorkers(count: number, events: SupervisorEvents): { sto
 
   const fork = () => {
     const worker = cluster.fork();
-    worker.on('listening', () => {
+    worker.on('listening', (address: { port?: number }) => {
+      // The public port, not the metrics listener (PORTICO_METRICS_PORT).
+      if (port !== 0 && address.port !== port) return;
       listened.add(worker);
       if (!announced) {
         announced = true;

@@ -72,7 +72,7 @@ async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>
     workerId: cluster.worker?.id ?? 0,
   });
   const stopHousekeeping = startHousekeeping(rt.storage, systemClock, (err) => app.log.warn({ err }, 'housekeeping failed; the next round retries'));
-  const metricsServer = config.metrics.port === null ? null : await startMetricsListener({ port: config.metrics.port, host: config.metrics.host, token: config.metrics.token }, collectMetrics);
+  let metricsServer: import('node:http').Server | null = null;
   const shutdown = async () => {
     stopHousekeeping();
     keys.stop();
@@ -84,6 +84,8 @@ async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>
   process.once('SIGTERM', () => void shutdown());
   process.once('SIGINT', () => void shutdown());
   await app.listen({ port: config.port, host: config.host });
+  // After the public port: the supervisor announces "listening" on the first listen of a worker.
+  if (config.metrics.port !== null) metricsServer = await startMetricsListener({ port: config.metrics.port, host: config.metrics.host, token: config.metrics.token }, collectMetrics);
   await afterListen(rt);
 }
 
@@ -124,7 +126,7 @@ async function main(): Promise<void> {
   } catch (err) {
     return fail(err, config);
   }
-  const workers = superviseWorkers(config.workers, {
+  const workers = superviseWorkers(config.workers, config.port, {
     onListening: async () => {
       process.stdout.write(`portico: ${config.workers} workers listening on ${config.host}:${config.port}\n`);
       const rt = await openRuntime(config);

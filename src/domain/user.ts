@@ -11,6 +11,8 @@ export interface User {
   readonly firstName: string | null;
   readonly lastName: string | null;
   readonly metadata: Readonly<Record<string, string>>;
+  /** When the company's login last vouched for this user (`/authkit/oauth2/complete`). */
+  readonly lastSignInAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

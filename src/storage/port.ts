@@ -237,7 +237,11 @@ export interface UserUpsert {
 }
 
 export interface UserRepository {
-  /** Creates or updates by external ID. Throws UniqueViolationError('email') when another user has the email. */
+  /**
+   * A sign-in the company vouched for: creates or updates by external ID and
+   * stamps `last_sign_in_at = at`. Throws UniqueViolationError('email') when
+   * another user has the email.
+   */
   upsertByExternalId(input: UserUpsert): Promise<{ user: User; created: boolean }>;
   get(id: string): Promise<User | null>;
   findByExternalId(externalId: string): Promise<User | null>;

@@ -6,7 +6,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import { SYSTEM_CONTEXT } from '../../src/domain/audit.ts';
 import { createIdGenerator } from '../../src/domain/ids.ts';
 import { retentionMs, rotateSigningKey } from '../../src/oauth/keys/rotation.ts';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { seedM2MClient, tokenRequest, type SeededClient } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
@@ -36,7 +36,7 @@ async function assertPublished(server: TestServer, token: string): Promise<strin
 }
 
 for (const dialect of DIALECTS) {
-  describe(`signing key rotation (${dialect})`, () => {
+  describe(`signing key rotation (${dialect})`, dialectSuite(dialect), () => {
     const servers: TestServer[] = [];
     after(async () => {
       for (const s of servers.reverse()) await s.close();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as client from 'openid-client';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { addSecret, seedM2MClient, seedOAuthClient, tokenRequest, type SeededClient } from '../support/seed.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
@@ -31,7 +31,7 @@ async function oauthError(promise: Promise<unknown>): Promise<{ error: string; s
 }
 
 for (const dialect of DIALECTS) {
-  describe(`M2M OAuth with openid-client (${dialect})`, () => {
+  describe(`M2M OAuth with openid-client (${dialect})`, dialectSuite(dialect), () => {
     let server: TestServer;
     let m2m: SeededClient;
     let jwks: ReturnType<typeof createRemoteJWKSet>;

@@ -11,7 +11,7 @@ import {
   WorkOS,
 } from '@workos-inc/node';
 import { checkResponse, recordResponses, type RecordedResponse } from '../contract/openapi.ts';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
 function sdkFor(server: TestServer, apiKey = server.apiKey): WorkOS {
@@ -28,7 +28,7 @@ async function rejectsWith<T>(promise: Promise<unknown>, type: new (...args: nev
 }
 
 for (const dialect of DIALECTS) {
-  describe(`WorkOS SDK against Portico (${dialect})`, () => {
+  describe(`WorkOS SDK against Portico (${dialect})`, dialectSuite(dialect), () => {
     let server: TestServer;
     let workos: WorkOS;
     const recorded: RecordedResponse[] = [];

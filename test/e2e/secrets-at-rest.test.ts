@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
 /** Everything the database holds, as text: the raw files (SQLite, WAL included) or every row (PostgreSQL). */
@@ -33,7 +33,7 @@ async function databaseContents(server: TestServer): Promise<string> {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`secrets at rest (${dialect})`, () => {
+  describe(`secrets at rest (${dialect})`, dialectSuite(dialect), () => {
     let server: TestServer;
     let orgId: string;
     before(async () => {

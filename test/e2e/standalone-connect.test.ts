@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { GenericServerException, NotFoundException, WorkOS } from '@workos-inc/node';
 import { decodeJwt } from 'jose';
 import { checkResponse, recordResponses, type RecordedResponse } from '../contract/openapi.ts';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { CookieJar, exchangeCode, get, hiddenFields, pkcePair, postForm } from '../support/oauth-flow.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
@@ -50,7 +50,7 @@ async function finishInBrowser(server: TestServer, startUrl: string, jar: Cookie
 }
 
 for (const dialect of DIALECTS) {
-  describe(`Standalone Connect with the WorkOS SDK (${dialect})`, () => {
+  describe(`Standalone Connect with the WorkOS SDK (${dialect})`, dialectSuite(dialect), () => {
     let server: TestServer;
     let workos: WorkOS;
     let orgA: string;

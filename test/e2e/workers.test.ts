@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { createTestDatabase, DIALECTS } from '../support/databases.ts';
+import { createTestDatabase, dialectSuite, DIALECTS } from '../support/databases.ts';
 import { freePort } from '../support/server.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
 for (const dialect of DIALECTS) {
-  describe(`PORTICO_WORKERS=2 (${dialect})`, () => {
+  describe(`PORTICO_WORKERS=2 (${dialect})`, dialectSuite(dialect), () => {
     it('serves tokens and management writes from both workers without errors, and aggregates metrics', async () => {
       const db = await createTestDatabase(dialect);
       const port = await freePort();

@@ -40,7 +40,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { CookieJar, hiddenFields, pkcePair } from '../support/oauth-flow.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
@@ -2044,7 +2044,7 @@ const SETUP_TIMEOUT_MS = 120_000;
 const PROPERTY_TIMEOUT_MS = 120_000 + RUNS * 1_000;
 
 for (const dialect of DIALECTS) {
-  describe(`Authorization endpoint and code/refresh grant fuzzing (${dialect})`, () => {
+  describe(`Authorization endpoint and code/refresh grant fuzzing (${dialect})`, dialectSuite(dialect), () => {
     let w: World;
     /** The running server until it is closed: set before seeding, so that a failed seeding still closes it. */
     let server: TestServer | undefined;

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
 /** Runs per property; 5 properties per dialect. PORTICO_FUZZ_RUNS overrides it. */
@@ -681,7 +681,7 @@ function examples(): Record<string, Case[]> {
 // ---------------------------------------------------------------------------
 
 for (const dialect of DIALECTS) {
-  describe(`management API fuzzing (${dialect})`, () => {
+  describe(`management API fuzzing (${dialect})`, dialectSuite(dialect), () => {
     const ctx = {} as Context;
     const fixed = examples();
 

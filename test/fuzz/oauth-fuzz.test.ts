@@ -21,7 +21,7 @@ import assert from 'node:assert/strict';
 import { createHmac, createPublicKey } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
 /** Runs per property; 8 properties per dialect. PORTICO_FUZZ_RUNS overrides it. */
@@ -1233,7 +1233,7 @@ function tally(statuses: Map<number, number>): string {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`OAuth endpoint fuzzing (${dialect})`, () => {
+  describe(`OAuth endpoint fuzzing (${dialect})`, dialectSuite(dialect), () => {
     const ctx = {} as Ctx;
     const fixed = examples();
 

@@ -8,7 +8,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { housekeep } from '../../src/housekeeping.ts';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { pkcePair, runAuthorization } from '../support/oauth-flow.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
@@ -55,7 +55,7 @@ async function publicClient(server: TestServer): Promise<string> {
 }
 
 for (const dialect of DIALECTS) {
-  describe(`issue #7: authorize limits (${dialect})`, () => {
+  describe(`issue #7: authorize limits (${dialect})`, dialectSuite(dialect), () => {
     let now = Date.now();
     let server: TestServer;
     let proxied: TestServer;

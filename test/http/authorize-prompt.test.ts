@@ -2,14 +2,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { housekeep } from '../../src/housekeeping.ts';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { CookieJar, get, pkcePair, runAuthorization } from '../support/oauth-flow.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
 const REDIRECT = 'https://prompt.example.test/cb';
 
 for (const dialect of DIALECTS) {
-  describe(`prompt and sessions (${dialect})`, () => {
+  describe(`prompt and sessions (${dialect})`, dialectSuite(dialect), () => {
     let server: TestServer;
     let clientId: string;
     before(async () => {

@@ -2,7 +2,7 @@
 // driven over real HTTP: authorize, the company's login (complete), consent, token, refresh.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { CookieJar, exchangeCode, get, hiddenFields, pkcePair, postForm, runAuthorization } from '../support/oauth-flow.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
@@ -40,7 +40,7 @@ async function introspect(server: TestServer, token: string, basic: { id: string
 }
 
 for (const dialect of DIALECTS) {
-  describe(`authorization code flow: security bar items 15-28 (${dialect})`, () => {
+  describe(`authorization code flow: security bar items 15-28 (${dialect})`, dialectSuite(dialect), () => {
     let server: TestServer;
     let confidential: App;
     let secret: string;

@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SYSTEM_CONTEXT } from '../../src/domain/audit.ts';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
 for (const dialect of DIALECTS) {
-  describe(`Idempotency-Key (${dialect})`, () => {
+  describe(`Idempotency-Key (${dialect})`, dialectSuite(dialect), () => {
     let server: TestServer;
     let appId: string;
     before(async () => {

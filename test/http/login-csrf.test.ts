@@ -3,7 +3,7 @@
 // login is bound to its browser and CSRF-protected, and cookies carry __Host- on https.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { CookieJar, get, hiddenFields, pkcePair, postForm, runAuthorization } from '../support/oauth-flow.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
@@ -24,7 +24,7 @@ async function complete(server: TestServer, externalAuthId: string, user: { id: 
 }
 
 for (const dialect of DIALECTS) {
-  describe(`issue #7: login CSRF (${dialect})`, () => {
+  describe(`issue #7: login CSRF (${dialect})`, dialectSuite(dialect), () => {
     let server: TestServer;
     let clientId: string;
     before(async () => {

@@ -5,7 +5,7 @@ import { createApiKey } from '../../src/management/api-keys.ts';
 import { systemClock } from '../../src/domain/clock.ts';
 import { createIdGenerator } from '../../src/domain/ids.ts';
 import { SYSTEM_CONTEXT } from '../../src/domain/audit.ts';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
 async function expectJson(res: Response, status: number): Promise<Record<string, unknown>> {
@@ -16,7 +16,7 @@ async function expectJson(res: Response, status: number): Promise<Record<string,
 }
 
 for (const dialect of DIALECTS) {
-  describe(`management HTTP rules (${dialect})`, () => {
+  describe(`management HTTP rules (${dialect})`, dialectSuite(dialect), () => {
     let server: TestServer;
     before(async () => {
       server = await startServer(dialect);

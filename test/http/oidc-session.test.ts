@@ -2,7 +2,7 @@
 // id_token_hint and RP-initiated logout (OIDC Core §3.1.2.1, RP-Initiated Logout 1.0).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { CookieJar, exchangeCode, get, hiddenFields, pkcePair, postForm, runAuthorization } from '../support/oauth-flow.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
@@ -13,7 +13,7 @@ const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'ba
 const sessionOf = (jar: CookieJar) => /portico_session=([^;]+)/.exec(jar.header())?.[1];
 
 for (const dialect of DIALECTS) {
-  describe(`issue #7: codes, max_age, prompt=login, hints and logout (${dialect})`, () => {
+  describe(`issue #7: codes, max_age, prompt=login, hints and logout (${dialect})`, dialectSuite(dialect), () => {
     let now = Date.now();
     let server: TestServer;
     let pub: { client_id: string };
@@ -55,6 +55,18 @@ for (const dialect of DIALECTS) {
       assert.equal(stolen.status, 400);
       assert.equal(((await stolen.json()) as { error: string }).error, 'invalid_grant');
       await exchange(r.code!, r.verifier);
+    });
+
+    it('issue #8: last_sign_in_at is stamped by each sign-in (it used to be always null)', async () => {
+      const u = user();
+      const first = await flow(u);
+      const sub = claimsOf((await exchange(first.code!, first.verifier)).id_token).sub as string;
+      const read = async () => ((await (await api(server, `/user_management/users/${sub}`)).json()) as { last_sign_in_at: string | null }).last_sign_in_at;
+      const stamped = await read();
+      assert.equal(stamped, new Date(now).toISOString());
+      now += 60_000;
+      await flow(u, { prompt: 'login' }, first.jar);
+      assert.equal(await read(), new Date(now).toISOString());
     });
 
     it('issue #7: max_age=0 signs in again like prompt=login; a larger max_age reuses a fresh session and not an older one; auth_time follows', async () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
 /** A raw HTTP/1.1 exchange: for what fetch refuses to send (two Authorization headers, invalid UTF-8 bytes). */
@@ -18,7 +18,7 @@ function raw(server: TestServer, head: string, body: Buffer = Buffer.alloc(0)): 
 }
 
 for (const dialect of DIALECTS) {
-  describe(`issue #8: request errors (${dialect})`, () => {
+  describe(`issue #8: request errors (${dialect})`, dialectSuite(dialect), () => {
     let server: TestServer;
     before(async () => {
       server = await startServer(dialect);

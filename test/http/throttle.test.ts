@@ -4,14 +4,14 @@
 // never refused.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { seedM2MClient, tokenRequest } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
 const CC = { grant_type: 'client_credentials' };
 
 for (const dialect of DIALECTS) {
-  describe(`issue #8: failure throttle across nodes (${dialect})`, () => {
+  describe(`issue #8: failure throttle across nodes (${dialect})`, dialectSuite(dialect), () => {
     let a: TestServer;
     let b: TestServer;
     before(async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { WorkOS } from '@workos-inc/node';
-import { DIALECTS } from '../support/databases.ts';
+import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { seedM2MClient, tokenRequest, type SeededClient } from '../support/seed.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
@@ -19,7 +19,7 @@ async function expectOAuthError(res: Response, status: number, error: string): P
 }
 
 for (const dialect of DIALECTS) {
-  describe(`token endpoint rules (${dialect})`, () => {
+  describe(`token endpoint rules (${dialect})`, dialectSuite(dialect), () => {
     let server: TestServer;
     let m2m: SeededClient;
     before(async () => {

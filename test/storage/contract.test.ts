@@ -5,13 +5,13 @@ import { UniqueViolationError } from '../../src/domain/errors.ts';
 import { ID_PREFIX } from '../../src/domain/ids.ts';
 import type { PageRequest } from '../../src/domain/pagination.ts';
 import type { Storage } from '../../src/storage/port.ts';
-import { createTestStorage, DIALECTS } from '../support/databases.ts';
+import { createTestStorage, dialectSuite, DIALECTS } from '../support/databases.ts';
 import { ids, newApplication, newOrganization, seedM2M } from '../support/fixtures.ts';
 
 const digest = (n: number) => Buffer.alloc(32, n);
 
 for (const dialect of DIALECTS) {
-  describe(`storage contract (${dialect})`, () => {
+  describe(`storage contract (${dialect})`, dialectSuite(dialect), () => {
     let storage: Storage;
     before(async () => {
       storage = await createTestStorage(dialect);

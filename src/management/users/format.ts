@@ -14,7 +14,7 @@ export function formatUser(u: User) {
     first_name: u.firstName,
     last_name: u.lastName,
     profile_picture_url: null,
-    last_sign_in_at: null,
+    last_sign_in_at: u.lastSignInAt?.toISOString() ?? null,
     external_id: u.externalId,
     metadata: u.metadata,
     created_at: u.createdAt.toISOString(),

@@ -9,6 +9,7 @@ const user = (over: Partial<User>): User => ({
   externalId: 'e',
   email: 'a@b.test',
   emailVerified: true,
+  lastSignInAt: null,
   firstName: null,
   lastName: null,
   metadata: {},

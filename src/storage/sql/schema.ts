@@ -115,6 +115,7 @@ export interface UsersTable {
   metadata: string;
   created_at: string;
   updated_at: string;
+  last_sign_in_at: string | null;
 }
 
 export interface OrganizationMembershipsTable {

@@ -3,7 +3,7 @@ import { assemblePage, planKeyset, type Page, type PageRequest } from '../../dom
 import type { User } from '../../domain/user.ts';
 import type { Membership, MembershipRepository, UserRepository, UserUpsert } from '../port.ts';
 import { isForeignKeyViolation } from './errors.ts';
-import { applyKeyset, atomically, fromIso, parseJson, toIso, unstorable } from './rows.ts';
+import { applyKeyset, atomically, fromIso, fromIsoOrNull, parseJson, toIso, unstorable } from './rows.ts';
 import type { Database, UsersTable } from './schema.ts';
 
 function toUser(r: Selectable<UsersTable>): User {
@@ -15,6 +15,7 @@ function toUser(r: Selectable<UsersTable>): User {
     firstName: r.first_name,
     lastName: r.last_name,
     metadata: parseJson<Record<string, string>>(r.metadata),
+    lastSignInAt: fromIsoOrNull(r.last_sign_in_at),
     createdAt: fromIso(r.created_at),
     updatedAt: fromIso(r.updated_at),
   };
@@ -39,6 +40,7 @@ export class SqlUsers implements UserRepository {
             last_name: u.lastName,
             ...(u.metadata !== null && { metadata: JSON.stringify(u.metadata) }),
             updated_at: at,
+            last_sign_in_at: at,
           })
           .where('id', '=', existing.id)
           .returningAll()
@@ -58,6 +60,7 @@ export class SqlUsers implements UserRepository {
           metadata: JSON.stringify(u.metadata ?? {}),
           created_at: at,
           updated_at: at,
+          last_sign_in_at: at,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
