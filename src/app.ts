@@ -3,6 +3,7 @@ import { isLoopbackUrl, type Config } from './config.ts';
 import type { Clock } from './domain/clock.ts';
 import { ID_PREFIX, type IdGenerator } from './domain/ids.ts';
 import type { Keyring } from './domain/keyring.ts';
+import { systemRandom, type Random } from './domain/random.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerJsonParser } from './http/json-parser.ts';
 import { parseQuery, requestGuards } from './http/request-errors.ts';
@@ -30,6 +31,8 @@ export interface AppDeps {
   readonly collectMetrics?: () => Promise<MetricsSnapshot>;
   /** node:cluster worker ID of this process (0 without workers), a metrics label. */
   readonly workerId?: number;
+  /** The CSPRNG; tests may pin it. */
+  readonly random?: Random;
 }
 
 /** Paths (or parts of bodies) that must never reach a log line. */
@@ -104,8 +107,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const failures = new FailureLog(deps.storage, deps.clock, deps.ids, (err) => app.log.warn({ err }, 'could not record failed client authentications'));
   // Written before the storage closes (main.ts closes the app first).
   app.addHook('onClose', async () => failures.flush());
-  await app.register(oauthPlugin, { ...deps, failures });
+  const random = deps.random ?? systemRandom;
+  await app.register(oauthPlugin, { ...deps, random, failures, warn: (err: unknown, message: string) => app.log.warn({ err }, message) });
   const managementDeps = {
+    random,
     storage: deps.storage,
     keyring: deps.keyring,
     clock: deps.clock,

@@ -44,9 +44,18 @@ export interface Interaction {
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly completedAt: Date | null;
-  /** Digest of the browser-binding cookie set when the interaction was resumed. */
+  /** Digest of the browser-binding cookie set when the interaction was started. */
   readonly bindingDigest: string | null;
   readonly finishedAt: Date | null;
+}
+
+/** An interaction past the login: the user is known (issue #9: a type, not `userId!`). */
+export interface SignedInInteraction extends Interaction {
+  readonly userId: string;
+}
+
+export function isSignedIn(interaction: Interaction): interaction is SignedInInteraction {
+  return interaction.userId !== null;
 }
 
 /** A user's consent to an application (the WorkOS "authorized application"); its ID is the token `sid`. */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomToken, type Random } from './random.ts';
 
 /** At most this many live secrets per application (WorkOS docs, connect.mdx). */
 export const MAX_SECRETS_PER_APPLICATION = 5;
@@ -16,8 +16,8 @@ export const MAX_PRESENTED_SECRET_LENGTH = 512;
  * A new client secret: 256 bits from the CSPRNG, base64url so that it only
  * holds `[A-Za-z0-9_-]` and survives Basic auth and form encoding untouched.
  */
-export function generateClientSecret(): string {
-  return randomBytes(32).toString('base64url');
+export function generateClientSecret(random: Random): string {
+  return randomToken(random);
 }
 
 export function secretHint(secret: string): string {

@@ -35,3 +35,18 @@ it('matches exactly, except the port of loopback IP URIs', () => {
   // localhost matches only as registered (OAuth 2.1 §8.4.2: NOT RECOMMENDED, no port leniency).
   assert.equal(redirectUriMatches('http://localhost/cb', 'http://localhost:4000/cb'), false);
 });
+
+it('issue #9: the token request repeats the authorization request\'s redirect_uri exactly (RFC 6749 §4.1.3)', async () => {
+  const { tokenRedirectUriValid } = await import('./redirect-uri.ts');
+  const registered = [{ uri: 'http://127.0.0.1/cb', default: true }, { uri: 'https://app.test/cb', default: false }];
+  // Sent at authorize: required, and identical (no loopback port leniency here: it is the same request's value).
+  assert.equal(tokenRedirectUriValid('http://127.0.0.1:5000/cb', 'http://127.0.0.1:5000/cb', registered), true);
+  assert.equal(tokenRedirectUriValid('http://127.0.0.1:5000/cb', undefined, registered), false);
+  assert.equal(tokenRedirectUriValid('http://127.0.0.1:5000/cb', 'http://127.0.0.1:6000/cb', registered), false);
+  assert.equal(tokenRedirectUriValid('https://app.test/cb', 'https://app.test/cb/', registered), false);
+  // Omitted at authorize: may be omitted, or be exactly a registered one.
+  assert.equal(tokenRedirectUriValid(null, undefined, registered), true);
+  assert.equal(tokenRedirectUriValid(null, 'https://app.test/cb', registered), true);
+  assert.equal(tokenRedirectUriValid(null, 'https://elsewhere.test/cb', registered), false);
+  assert.equal(tokenRedirectUriValid(null, 'http://127.0.0.1:5000/cb', registered), false);
+});

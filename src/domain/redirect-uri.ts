@@ -50,3 +50,15 @@ export function redirectUriMatches(registered: string, requested: string): boole
   if (!reg || !req || (req[2] !== undefined && Number(req[2]) > 65535)) return false;
   return reg[1] === req[1] && (reg[3] ?? '') === (req[3] ?? '');
 }
+
+/**
+ * The token request's `redirect_uri` (RFC 6749 §4.1.3): REQUIRED and
+ * identical when the authorization request included one (`authorized`).
+ * When it did not (the only registered URI was used), the token request may
+ * omit it, or send exactly a registered one. (OAuth 2.1 drops the
+ * requirement when PKCE is used; RFC 6749 is the standard Portico follows.)
+ */
+export function tokenRedirectUriValid(authorized: string | null, presented: string | undefined, registered: readonly RedirectUri[]): boolean {
+  if (authorized !== null) return presented === authorized;
+  return presented === undefined || registered.some((r) => r.uri === presented);
+}

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import secureJsonParse from 'secure-json-parse';
 import { ValidationError, type FieldError } from '../domain/errors.ts';
-import { strictUtf8 } from './request-errors.ts';
+import { strictUtf8 } from '../domain/encoding.ts';
 
 /** Deeper than any request Portico reads; deep nesting only serves to exhaust stacks. */
 export const MAX_JSON_DEPTH = 32;

@@ -1,40 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-
-/**
- * A request Portico refuses before any face reads it: bytes that are not
- * UTF-8, a header sent twice where a proxy might read the other copy. Every
- * face maps it (400 with its own error body).
- */
-export class MalformedRequestError extends Error {
-  readonly kind = 'malformed_request' as const;
-  readonly statusCode = 400;
-  readonly code: 'invalid_utf8' | 'duplicate_authorization_header';
-  constructor(code: MalformedRequestError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-/** Decodes bytes as UTF-8, refusing (never replacing) anything that is not (issue #8). */
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-export function strictUtf8(bytes: Uint8Array): string {
-  try {
-    return STRICT_UTF8.decode(bytes);
-  } catch {
-    throw new MalformedRequestError('invalid_utf8', 'The request is not valid UTF-8.');
-  }
-}
-
-/**
- * Percent-decoding as WHATWG URL does it (a `%` not followed by two hex digits
- * stays as it is), except that the decoded bytes must be UTF-8: `%FF` or an
- * encoded lone surrogate is refused instead of becoming U+FFFD (issue #8).
- */
-export function percentDecode(text: string): string {
-  const spaced = text.replace(/\+/g, ' ');
-  if (!spaced.includes('%')) return spaced;
-  return spaced.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => strictUtf8(Buffer.from(run.replace(/%/g, ''), 'hex')));
-}
+import { MalformedRequestError } from '../domain/errors.ts';
+import { percentDecode } from '../domain/encoding.ts';
 
 /** Whether a request carries more than one `Authorization` header (Node keeps only the first in `headers`). */
 function repeatedAuthorization(request: FastifyRequest): boolean {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomToken, systemRandom, type Random } from '../domain/random.ts';
 import type { AuditContext } from '../domain/audit.ts';
 import { ID_PREFIX } from '../domain/ids.ts';
 import { digestsEqual } from '../domain/keyring.ts';
@@ -13,11 +13,11 @@ export type ApiPrincipal = { readonly apiKeyId: string };
 
 /** Creates and stores a new API key; the plaintext is returned once and never stored. */
 export async function createApiKey(
-  deps: Pick<ManagementDeps, 'storage' | 'keyring' | 'clock' | 'ids'>,
+  deps: Pick<ManagementDeps, 'storage' | 'keyring' | 'clock' | 'ids'> & { readonly random?: Random },
   name: string,
   ctx: AuditContext,
 ): Promise<{ key: ApiKey; plaintext: string }> {
-  const plaintext = `sk_${randomBytes(32).toString('base64url')}`;
+  const plaintext = `sk_${randomToken(deps.random ?? systemRandom)}`;
   const key = await deps.storage.transaction(async (tx) => {
     const created = await tx.apiKeys.create({
       id: deps.ids(ID_PREFIX.apiKey),

@@ -1,6 +1,7 @@
 import type { Clock } from '../domain/clock.ts';
 import type { IdGenerator } from '../domain/ids.ts';
 import type { Keyring } from '../domain/keyring.ts';
+import type { Random } from '../domain/random.ts';
 import type { Storage } from '../storage/port.ts';
 
 /** What the management services need; built once in app.ts. */
@@ -9,6 +10,7 @@ export interface ManagementDeps {
   readonly keyring: Keyring;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  readonly random: Random;
   /** The extra API key from PORTICO_API_KEY, if any. */
   readonly configuredApiKey: string | null;
   /** PORTICO_ISSUER: where the browser resumes after Standalone Connect. */

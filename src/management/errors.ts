@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isPorticoError, unmapped } from '../domain/errors.ts';
 import { describeType } from '../http/content-type.ts';
 
 /** Body of every management error: `{message, code?, errors?}` (reference §0). */
@@ -31,25 +32,35 @@ const FASTIFY_CODES: Record<string, string> = {
  * whose detail goes only to the log.
  */
 export function mapManagementError(err: unknown, contentType?: string): Mapped {
-  const e = err as { kind?: string; message: string; code?: string; error?: string; errors?: readonly { field: string; code: string }[] };
-  switch (e.kind) {
-    case 'malformed_request':
-      return { status: 400, body: { message: e.message, ...(e.code !== undefined && { code: e.code }) } };
-    case 'not_found':
-      return { status: 404, body: { message: e.message } };
-    case 'validation':
-      return { status: 422, body: { message: e.message, code: e.code ?? 'invalid_request_parameters', errors: e.errors ?? [] } };
-    case 'unprocessable':
-      return { status: 422, body: { message: e.message, ...(e.code !== undefined && { code: e.code }) } };
-    case 'bad_request':
-      return { status: 400, body: { ...(e.error !== undefined && { error: e.error }), message: e.message, ...(e.code !== undefined && { code: e.code }) } };
-    case 'conflict':
-      return { status: 409, body: { message: e.message, ...(e.code !== undefined && { code: e.code }) } };
-    case 'unique_violation':
-      // Two requests raced to create the same thing; the loser may simply retry.
-      return { status: 409, body: { message: 'A concurrent request changed this object; retry.', code: 'conflict' } };
-    case 'storage_unavailable':
-      return { status: 503, body: { message: 'The service is temporarily unavailable. Retry shortly.', code: 'service_unavailable' }, retryAfter: 1 };
+  if (isPorticoError(err)) {
+    switch (err.kind) {
+      case 'not_found':
+        return { status: 404, body: { message: err.message } };
+      case 'validation':
+        return { status: 422, body: { message: err.message, code: err.code, errors: err.errors } };
+      case 'unprocessable':
+        return { status: 422, body: { message: err.message, code: err.code } };
+      case 'bad_request':
+        return { status: 400, body: { ...(err.error !== undefined && { error: err.error }), message: err.message, code: err.code } };
+      case 'conflict':
+        return { status: 409, body: { message: err.message, code: err.code } };
+      case 'unique_violation':
+        // Two requests raced to create the same thing; the loser may simply retry.
+        return { status: 409, body: { message: 'A concurrent request changed this object; retry.', code: 'conflict' } };
+      case 'malformed_request':
+        return { status: 400, body: { message: err.message, code: err.code } };
+      case 'repeated_parameter':
+        return { status: 400, body: { message: err.message, code: 'invalid_request' } };
+      case 'storage_unavailable':
+      case 'signing_key_unavailable':
+        return { status: 503, body: { message: 'The service is temporarily unavailable. Retry shortly.', code: 'service_unavailable' }, retryAfter: 1 };
+      // OAuth and page errors never come out of a management route on purpose.
+      case 'oauth':
+      case 'page':
+        return INTERNAL;
+      default:
+        return unmapped(err);
+    }
   }
   const fe = err as Partial<FastifyError>;
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
@@ -64,8 +75,10 @@ export function mapManagementError(err: unknown, contentType?: string): Mapped {
             : (fe.message ?? 'Bad request.');
     return { status: fe.statusCode, body: { message, code } };
   }
-  return { status: 500, body: { message: 'Internal server error.', code: 'server_error' } };
+  return INTERNAL;
 }
+
+const INTERNAL: Mapped = { status: 500, body: { message: 'Internal server error.', code: 'server_error' } };
 
 /** Fastify error handler for the management face. */
 export function managementErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {

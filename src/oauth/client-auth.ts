@@ -1,10 +1,10 @@
-import type { FastifyRequest } from 'fastify';
 import type { Application } from '../domain/application.ts';
 import { MAX_PRESENTED_SECRET_LENGTH } from '../domain/client-secret.ts';
+import { OAuthError } from '../domain/errors.ts';
+import type { Form } from '../domain/form.ts';
 import { digestsEqual } from '../domain/keyring.ts';
-import type { OAuthDeps } from './deps.ts';
-import { invalidClient, OAuthError } from './errors.ts';
-import type { Form } from '../http/form.ts';
+import type { OAuthDeps, RequestMeta } from './deps.ts';
+import { invalidClient } from './errors.ts';
 import { throttledFailure } from './throttle.ts';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -13,6 +13,15 @@ export interface AuthenticatedClient {
   readonly application: Application;
   readonly method: ClientAuthMethod;
 }
+
+/** What a request presents to authenticate: the Authorization header (if any) and the form. */
+export interface ClientAuthInput {
+  readonly authorization: string | undefined;
+  readonly form: Form;
+  readonly meta: RequestMeta;
+}
+
+export type ClientAuthDeps = Pick<OAuthDeps, 'storage' | 'keyring' | 'clock' | 'config' | 'failures' | 'warn'>;
 
 /** `last_used_at` is rewritten at most once a minute per secret (DESIGN.md §4). */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -29,12 +38,12 @@ function decodeBasicPart(part: string): string {
   return decodeURIComponent(part.replace(/\+/g, ' '));
 }
 
-function presentedCredentials(request: FastifyRequest, form: Form): Presented {
-  const header = request.headers.authorization;
+/** The credentials a request presents (RFC 6749 §2.3.1), without checking them. */
+export function presentedCredentials(authorization: string | undefined, form: Form): Presented {
   const bodyId = form.get('client_id');
   const bodySecret = form.get('client_secret');
-  if (header !== undefined) {
-    const m = /^Basic[ ]+([A-Za-z0-9+/]+=*)\s*$/i.exec(header);
+  if (authorization !== undefined) {
+    const m = /^Basic[ ]+([A-Za-z0-9+/]+=*)\s*$/i.exec(authorization);
     if (!m) throw invalidClient(true, 'Unsupported or malformed Authorization header; use HTTP Basic.');
     const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -61,8 +70,8 @@ function presentedCredentials(request: FastifyRequest, form: Form): Presented {
  * address failed too often. Unknown client IDs count against the address only
  * (made-up IDs must not create rows without bound).
  */
-async function failure(deps: OAuthDeps, request: FastifyRequest, clientId: string | null, reason: string, basic: boolean): Promise<OAuthError> {
-  const throttled = await throttledFailure(deps, clientId, request.ip, reason, request.id);
+async function failure(deps: ClientAuthDeps, meta: RequestMeta, clientId: string | null, reason: string, basic: boolean): Promise<OAuthError> {
+  const throttled = await throttledFailure(deps, clientId, meta.ip, reason, meta.requestId);
   return throttled ?? invalidClient(basic);
 }
 
@@ -72,8 +81,8 @@ async function failure(deps: OAuthDeps, request: FastifyRequest, clientId: strin
  * one HMAC however many secrets the application holds. Success stamps
  * `last_used_at` on the secret that matched.
  */
-export async function authenticateClient(deps: OAuthDeps, request: FastifyRequest, form: Form, options: { allowPublic: boolean } = { allowPublic: true }): Promise<AuthenticatedClient> {
-  const presented = presentedCredentials(request, form);
+export async function authenticateClient(deps: ClientAuthDeps, input: ClientAuthInput, options: { allowPublic: boolean } = { allowPublic: true }): Promise<AuthenticatedClient> {
+  const presented = presentedCredentials(input.authorization, input.form);
   const basic = presented.method === 'client_secret_basic';
   const { clientId, secret } = presented;
   // Control characters (NUL above all: PostgreSQL cannot even compare it) cannot be in any client ID.
@@ -86,7 +95,7 @@ export async function authenticateClient(deps: OAuthDeps, request: FastifyReques
     // `none`: only public OAuth apps (uses_pkce), which then must prove PKCE at the code exchange.
     const app = credentials?.application;
     if (options.allowPublic && app && app.type === 'oauth' && app.usesPkce) return { application: app, method: 'none' };
-    throw await failure(deps, request, credentials ? clientId : null, 'no_credentials', basic);
+    throw await failure(deps, input.meta, credentials ? clientId : null, 'no_credentials', basic);
   }
   const digest = deps.keyring.digest('client-secret', secret);
   let matched: { id: string; lastUsedAt: Date | null } | null = null;
@@ -94,13 +103,13 @@ export async function authenticateClient(deps: OAuthDeps, request: FastifyReques
     if (digestsEqual(digest, s.digest)) matched = s;
   }
   if (!credentials || !matched) {
-    throw await failure(deps, request, credentials ? clientId : null, credentials ? 'wrong_secret' : 'unknown_client', basic);
+    throw await failure(deps, input.meta, credentials ? clientId : null, credentials ? 'wrong_secret' : 'unknown_client', basic);
   }
-  await stampLastUsed(deps, matched, request);
+  await stampLastUsed(deps, matched);
   return { application: credentials.application, method: presented.method };
 }
 
-async function stampLastUsed(deps: OAuthDeps, secret: { id: string; lastUsedAt: Date | null }, request: FastifyRequest): Promise<void> {
+async function stampLastUsed(deps: ClientAuthDeps, secret: { id: string; lastUsedAt: Date | null }): Promise<void> {
   const now = deps.clock.now();
   if (secret.lastUsedAt !== null && now.getTime() - secret.lastUsedAt.getTime() < TOUCH_INTERVAL_MS) return;
   const write = deps.storage.secrets.touch(secret.id, now, new Date(now.getTime() - TOUCH_INTERVAL_MS));
@@ -109,5 +118,5 @@ async function stampLastUsed(deps: OAuthDeps, secret: { id: string; lastUsedAt: 
     await write;
     return;
   }
-  write.catch((err: unknown) => request.log.warn({ err }, 'could not stamp last_used_at'));
+  write.catch((err: unknown) => deps.warn(err, 'could not stamp last_used_at'));
 }

@@ -2,21 +2,32 @@ import type { Config } from '../config.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { IdGenerator } from '../domain/ids.ts';
 import type { Keyring } from '../domain/keyring.ts';
+import type { Random } from '../domain/random.ts';
+import type { RequestMeta } from '../domain/request-meta.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Storage } from '../storage/port.ts';
 import type { KeyStore } from './keys/key-store.ts';
 import type { FailureLog } from './throttle.ts';
 
-/** What the authorization server needs; built once in app.ts. */
+/**
+ * Everything the authorization server may use; built once in app.ts. Core
+ * functions take the narrow slice they need (`Pick<OAuthDeps, ...>` or an
+ * interface of their own), never all of it.
+ */
 export interface OAuthDeps {
   readonly config: Config;
   readonly storage: Storage;
   readonly keyring: Keyring;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  readonly random: Random;
   readonly keys: KeyStore;
   readonly metrics: Metrics;
   readonly failures: FailureLog;
   /** `aud` of tokens requested without a resource: the environment's client ID. */
   readonly environmentClientId: string;
+  /** Logs a failure nobody waits for (a background write), at warn with its cause: never swallowed silently. */
+  readonly warn: (err: unknown, message: string) => void;
 }
+
+export type { RequestMeta };

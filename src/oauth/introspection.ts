@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Application } from '../domain/application.ts';
+import { requestMeta } from '../http/request-meta.ts';
 import { authenticateClient } from './client-auth.ts';
 import type { OAuthDeps } from './deps.ts';
-import { OAuthError, requireForm } from './errors.ts';
+import { requireForm } from './errors.ts';
+import { OAuthError } from '../domain/errors.ts';
 import { tokenDigest } from './tokens/issue.ts';
 import { verifyJwt, type AccessTokenClaims } from './tokens/jwt.ts';
 
@@ -57,7 +59,7 @@ async function liveRefreshToken(deps: OAuthDeps, token: string, clientId: string
 export function introspectionEndpoint(app: FastifyInstance, deps: OAuthDeps): void {
   app.post('/oauth2/introspection', async function introspect(request, reply) {
     const form = requireForm(request);
-    const client = await authenticateClient(deps, request, form, { allowPublic: false });
+    const client = await authenticateClient(deps, { authorization: request.headers.authorization, form, meta: requestMeta(request) }, { allowPublic: false });
     const token = form.get('token');
     if (token === undefined) throw new OAuthError('invalid_request', 'token is required.');
     reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' });

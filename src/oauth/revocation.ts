@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { requestMeta } from '../http/request-meta.ts';
 import { authenticateClient } from './client-auth.ts';
 import type { OAuthDeps } from './deps.ts';
-import { OAuthError, requireForm } from './errors.ts';
-import { revokeFamily } from './tokens/revoke.ts';
+import { requireForm } from './errors.ts';
+import { OAuthError } from '../domain/errors.ts';
+import { revokeFamily } from './tokens/family.ts';
 import { liveAccessToken } from './introspection.ts';
 import { tokenDigest } from './tokens/issue.ts';
 
@@ -16,7 +18,7 @@ import { tokenDigest } from './tokens/issue.ts';
 export function revocationEndpoint(app: FastifyInstance, deps: OAuthDeps): void {
   app.post('/oauth2/revoke', async function revoke(request, reply) {
     const form = requireForm(request);
-    const client = await authenticateClient(deps, request, form);
+    const client = await authenticateClient(deps, { authorization: request.headers.authorization, form, meta: requestMeta(request) });
     const token = form.get('token');
     if (token === undefined) throw new OAuthError('invalid_request', 'token is required.');
     const clientId = client.application.clientId;

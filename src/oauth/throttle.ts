@@ -2,7 +2,7 @@ import type { Clock } from '../domain/clock.ts';
 import { addressKey } from '../domain/client-address.ts';
 import { ID_PREFIX, type IdGenerator } from '../domain/ids.ts';
 import type { Storage } from '../storage/port.ts';
-import { OAuthError } from './errors.ts';
+import { OAuthError } from '../domain/errors.ts';
 
 /** Failure windows are one minute long (fixed windows). */
 const WINDOW_MS = 60_000;
@@ -129,7 +129,7 @@ export interface ThrottleDeps {
 export async function throttledFailure(deps: ThrottleDeps, clientId: string | null, ip: string, reason: string, requestId: string): Promise<OAuthError | null> {
   const keys = keysFor(clientId, ip);
   const now = deps.clock.now();
-  const tooMany = (retryAfter: number) => new OAuthError('slow_down', 'Too many failed client authentications. Retry later.', 429, { 'retry-after': String(retryAfter) });
+  const tooMany = (retryAfter: number) => new OAuthError('slow_down', 'Too many failed client authentications. Retry later.', { status: 429, headers: { 'retry-after': String(retryAfter) } });
   const known = deps.failures.knownOver(keys, now.getTime());
   if (known !== null) return tooMany(known);
   for (const w of await deps.failures.count(keys, now)) {

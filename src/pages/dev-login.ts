@@ -6,7 +6,8 @@ import type { ManagementDeps } from '../management/deps.ts';
 import { flowCookies, readCookie } from '../http/cookies.ts';
 import { Form, registerFormParser } from '../http/form.ts';
 import { csrfMatches, csrfToken } from './csrf.ts';
-import { PageFailure, pageErrorHandler } from './errors.ts';
+import { pageErrorHandler } from './errors.ts';
+import { PageFailure } from '../domain/errors.ts';
 import { errorPage, sendPage } from './html.ts';
 import { devLoginPage } from './templates.ts';
 
@@ -35,13 +36,7 @@ async function ownInteraction(deps: ManagementDeps, request: FastifyRequest, id:
  */
 export async function devLoginPlugin(app: FastifyInstance, deps: ManagementDeps): Promise<void> {
   registerFormParser(app);
-  app.setErrorHandler((err, request, reply) => {
-    const e = err as { kind?: string; message?: string };
-    if (e.kind === 'not_found' || e.kind === 'bad_request' || e.kind === 'validation') {
-      return sendPage(reply, 400, errorPage('Cannot sign in', e.kind === 'validation' ? 'Enter a valid email address.' : (e.message ?? 'Start again from the application.')));
-    }
-    return pageErrorHandler(err, request, reply);
-  });
+  app.setErrorHandler(pageErrorHandler);
 
   app.get<{ Querystring: Record<string, unknown> }>('/dev/login', async (request, reply) => {
     const { interaction, binding } = await ownInteraction(deps, request, request.query.external_auth_id);

@@ -1,30 +1,57 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isPorticoError, unmapped } from '../domain/errors.ts';
 import { errorPage, sendPage } from './html.ts';
 
-/** A failure shown as an HTML page (never JSON, never a redirect to an unverified URI). */
-export class PageFailure extends Error {
+interface MappedPage {
   readonly status: number;
   readonly title: string;
+  readonly message: string;
   readonly headers: Readonly<Record<string, string>>;
-  constructor(status: number, title: string, message: string, headers: Record<string, string> = {}) {
-    super(message);
-    this.status = status;
-    this.title = title;
-    this.headers = headers;
-  }
+  readonly unexpected: boolean;
 }
 
-/** The HTML face's one error handler: a readable page, never JSON and never a redirect. */
-export function pageErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (err instanceof PageFailure) return sendPage(reply.headers(err.headers), err.status, errorPage(err.title, err.message));
-  if ((err as { kind?: string }).kind === 'malformed_request') return sendPage(reply, 400, errorPage('Bad request', (err as Error).message));
-  if ((err as { kind?: string }).kind === 'unique_violation') return sendPage(reply, 409, errorPage('Please try again', 'Another request changed this at the same moment.'));
-  if ((err as { kind?: string }).kind === 'storage_unavailable') {
-    reply.header('retry-after', '1');
-    return sendPage(reply, 503, errorPage('Temporarily unavailable', 'Please try again in a moment.'));
+const page = (status: number, title: string, message: string, headers: Record<string, string> = {}, unexpected = false): MappedPage => ({ status, title, message, headers, unexpected });
+
+/**
+ * The one mapping from errors to HTML pages (issue #9): a readable page,
+ * never JSON and never a redirect. Errors of the management services reach a
+ * page only through the development login (it completes sign-ins through
+ * the same service as `/authkit/oauth2/complete`).
+ */
+export function mapPageError(err: unknown): MappedPage {
+  if (isPorticoError(err)) {
+    switch (err.kind) {
+      case 'page':
+        return page(err.status, err.title, err.message, { ...err.headers });
+      case 'malformed_request':
+      case 'repeated_parameter':
+        return page(400, 'Bad request', err.message);
+      case 'validation':
+        return page(400, 'Cannot sign in', 'Enter a valid email address.');
+      case 'not_found':
+      case 'bad_request':
+        return page(400, 'Cannot sign in', err.message);
+      case 'unique_violation':
+      case 'conflict':
+        return page(409, 'Please try again', 'Another request changed this at the same moment.');
+      case 'storage_unavailable':
+      case 'signing_key_unavailable':
+        return page(503, 'Temporarily unavailable', 'Please try again in a moment.', { 'retry-after': '1' });
+      case 'unprocessable':
+      case 'oauth':
+        return page(500, 'Something went wrong', 'Please try again.', {}, true);
+      default:
+        return unmapped(err);
+    }
   }
   const status = (err as Partial<FastifyError>).statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) return sendPage(reply, status, errorPage('Bad request', 'The request could not be understood.'));
-  request.log.error({ err }, 'page request failed');
-  return sendPage(reply, 500, errorPage('Something went wrong', 'Please try again.'));
+  if (typeof status === 'number' && status >= 400 && status < 500) return page(status, 'Bad request', 'The request could not be understood.');
+  return page(500, 'Something went wrong', 'Please try again.', {}, true);
+}
+
+/** The HTML face's one error handler. */
+export function pageErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const mapped = mapPageError(err);
+  if (mapped.unexpected) request.log.error({ err }, 'page request failed');
+  return sendPage(reply.headers(mapped.headers), mapped.status, errorPage(mapped.title, mapped.message));
 }

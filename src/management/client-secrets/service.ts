@@ -17,7 +17,7 @@ const eventData = (s: ClientSecret) => ({ ...formatClientSecret(s), application_
  */
 export async function createClientSecret(deps: ManagementDeps, ctx: AuditContext, idOrClientId: string): Promise<{ secret: ClientSecret; plaintext: string }> {
   const app = await findApplication(deps, idOrClientId);
-  const plaintext = generateClientSecret();
+  const plaintext = generateClientSecret(deps.random);
   const result = await deps.storage.transaction(async (tx) => {
     const r = await tx.secrets.createCapped(
       {

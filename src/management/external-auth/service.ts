@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { AuditContext } from '../../domain/audit.ts';
 import { BadRequestError, NotFoundError, UniqueViolationError } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
+import { randomToken } from '../../domain/random.ts';
 import { parseCompleteLogin } from '../../domain/user.ts';
 import { recordEvent } from '../audit.ts';
 import type { ManagementDeps } from '../deps.ts';
@@ -24,7 +24,7 @@ async function retryOnce<T>(fn: () => Promise<T>): Promise<T> {
  */
 export async function completeExternalAuth(deps: ManagementDeps, ctx: AuditContext, body: unknown): Promise<{ redirect_uri: string }> {
   const input = parseCompleteLogin(body);
-  const resumeToken = randomBytes(32).toString('base64url');
+  const resumeToken = randomToken(deps.random);
   const at = deps.clock.now();
   const interaction = await deps.storage.interactions.get(input.externalAuthId);
   if (!interaction || interaction.expiresAt <= at) throw new NotFoundError('External auth session', input.externalAuthId);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { AuditContext } from '../../domain/audit.ts';
 import { BadRequestError, ConflictError, NotFoundError, UniqueViolationError } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
@@ -37,7 +36,7 @@ function newDomains(deps: ManagementDeps, domains: readonly DomainInput[]): NewD
     state: d.state,
     // A pending domain is proven by a DNS TXT record holding this token.
     verificationStrategy: d.state === 'pending' ? 'dns' : 'manual',
-    verificationToken: d.state === 'pending' ? randomBytes(18).toString('base64url') : null,
+    verificationToken: d.state === 'pending' ? deps.random.bytes(18).toString('base64url') : null,
   }));
 }
 

@@ -1,17 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Application } from '../../domain/application.ts';
-import type { AuthorizationRequest, Interaction } from '../../domain/authorization.ts';
+import { isSignedIn, type AuthorizationRequest, type Interaction, type SignedInInteraction } from '../../domain/authorization.ts';
 import { addressKey } from '../../domain/client-address.ts';
+import { PageFailure } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
+import { randomToken } from '../../domain/random.ts';
+import type { RequestMeta } from '../../domain/request-meta.ts';
 import { isSubset } from '../../domain/scopes.ts';
-import { flowCookies, readCookie, setCookie } from '../../http/cookies.ts';
+import { flowCookies, type SetCookie } from '../../http/cookie-names.ts';
 import { csrfToken } from '../../pages/csrf.ts';
-import { PageFailure } from '../../pages/errors.ts';
 import type { Membership } from '../../storage/port.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { tokenDigest } from '../tokens/issue.ts';
-import { responseRedirect } from './request.ts';
+import { responseRedirect } from './redirects.ts';
 
 /** An authorization must be finished within ten minutes of /oauth2/authorize. */
 export const INTERACTION_TTL_MS = 10 * 60_000;
@@ -25,7 +25,23 @@ export const PER_CLIENT_FACTOR = 20;
 /** CSRF purpose of the authorization pages (organization, consent, account switch). */
 export const PAGE_CSRF = 'authorize';
 
-const token = () => randomBytes(32).toString('base64url');
+/** What the flow needs (issue #9: values in, values out; no HTTP objects). */
+export type FlowDeps = Pick<OAuthDeps, 'config' | 'storage' | 'keyring' | 'clock' | 'ids' | 'random' | 'metrics'>;
+
+/** The browser behind a flow step, as plain values: its cookies and where it connects from. */
+export interface Browser {
+  cookie(name: string): string | null;
+  readonly meta: RequestMeta;
+}
+
+/** A step's answer: where the browser goes next, and the cookies to set on the way. */
+export interface FlowRedirect {
+  readonly kind: 'redirect';
+  readonly url: string;
+  readonly cookies: readonly SetCookie[];
+}
+
+const redirect = (url: string, cookies: readonly SetCookie[] = []): FlowRedirect => ({ kind: 'redirect', url, cookies });
 const digest = (deps: Pick<OAuthDeps, 'keyring'>, value: string) => deps.keyring.digest('session', value).toString('hex');
 
 interface BrowserSession {
@@ -35,17 +51,17 @@ interface BrowserSession {
 }
 
 /** The browser's live session, if any. */
-export async function browserSession(deps: OAuthDeps, request: FastifyRequest): Promise<BrowserSession | null> {
-  const cookie = readCookie(request, flowCookies(deps.config.issuer).session);
+export async function browserSession(deps: FlowDeps, browser: Browser): Promise<BrowserSession | null> {
+  const cookie = browser.cookie(flowCookies(deps.config.issuer).session);
   if (cookie === null) return null;
   const found = await deps.storage.sessions.find(digest(deps, cookie), deps.clock.now());
   return found && { cookie, ...found };
 }
 
-/** Ends the browser's session (sign-out), on the server and in the browser. */
-export async function endSession(deps: OAuthDeps, reply: FastifyReply, session: BrowserSession): Promise<void> {
+/** Ends a session (sign-out) on the server; returns the cookie that clears it in the browser. */
+export async function endSession(deps: FlowDeps, session: BrowserSession): Promise<SetCookie> {
   await deps.storage.sessions.delete(digest(deps, session.cookie));
-  setCookie(reply, deps.config.issuer, flowCookies(deps.config.issuer).session, '', 0);
+  return { name: flowCookies(deps.config.issuer).session, value: '', maxAgeSeconds: 0 };
 }
 
 /**
@@ -66,18 +82,18 @@ function sessionSatisfies(req: AuthorizationRequest, session: BrowserSession, no
  * (Standalone Connect) or the development login, carrying `external_auth_id`
  * (and `login_hint` when the client sent one).
  */
-export async function startAuthorization(deps: OAuthDeps, request: FastifyRequest, reply: FastifyReply, app: Application, req: AuthorizationRequest): Promise<string> {
+export async function startAuthorization(deps: FlowDeps, browser: Browser, app: Application, req: AuthorizationRequest): Promise<FlowRedirect> {
   const now = deps.clock.now();
-  const browser = await browserSession(deps, request);
-  const session = browser && sessionSatisfies(req, browser, now) ? browser : null;
+  const found = await browserSession(deps, browser);
+  const session = found && sessionSatisfies(req, found, now) ? found : null;
   if (req.prompt.includes('none') && session === null) {
-    return responseRedirect(deps, req.redirectUri, { error: 'login_required', error_description: 'The user is not signed in.', state: req.state });
+    return redirect(responseRedirect(deps, req.redirectUri, { error: 'login_required', error_description: 'The user is not signed in.', state: req.state }));
   }
   // A capability: whoever knows it can complete the sign-in, so it is 130 random bits, never a ULID (issue #7).
   const id = deps.ids.random(ID_PREFIX.externalAuth);
   // Bound to this browser from the start: a resume link (or page) opened in another browser is refused,
   // so nobody can log a victim into the attacker's account with their own link (login CSRF).
-  const binding = token();
+  const binding = randomToken(deps.random);
   const created = await deps.storage.interactions.create(
     {
       id,
@@ -88,7 +104,7 @@ export async function startAuthorization(deps: OAuthDeps, request: FastifyReques
       userId: session?.userId ?? null,
       authTime: session?.authTime ?? null,
       bindingDigest: digest(deps, binding),
-      clientAddress: addressKey(request.ip),
+      clientAddress: addressKey(browser.meta.ip),
     },
     { since: new Date(now.getTime() - RATE_WINDOW_MS), perAddress: deps.config.authorizeRateLimit, perApplication: deps.config.authorizeRateLimit * PER_CLIENT_FACTOR },
   );
@@ -96,29 +112,35 @@ export async function startAuthorization(deps: OAuthDeps, request: FastifyReques
     deps.metrics.inc('portico_authorize_throttled_total', { limit: created === 'address_limited' ? 'address' : 'client' });
     throw new PageFailure(429, 'Too many sign-in attempts', 'Too many sign-ins were started from here in the last minute. Wait a minute, then start again from the application.', { 'retry-after': String(RATE_WINDOW_MS / 1000) });
   }
-  const cookies = flowCookies(deps.config.issuer);
-  setCookie(reply, deps.config.issuer, cookies.binding(id), binding, INTERACTION_TTL_MS / 1000);
-  if (session !== null) return advance(deps, (await deps.storage.interactions.get(id))!, app);
+  const bindingCookie: SetCookie = { name: flowCookies(deps.config.issuer).binding(id), value: binding, maxAgeSeconds: INTERACTION_TTL_MS / 1000 };
+  if (session !== null) {
+    const interaction = await deps.storage.interactions.get(id);
+    if (!interaction || !isSignedIn(interaction)) throw expiredAuthorization();
+    return redirect(await advance(deps, interaction, app), [bindingCookie]);
+  }
   const login = new URL(deps.config.loginUrl ?? `${deps.config.issuer}/dev/login`);
   login.searchParams.set('external_auth_id', id);
   if (req.loginHint !== null) login.searchParams.set('login_hint', req.loginHint);
-  return login.toString();
+  return redirect(login.toString(), [bindingCookie]);
 }
 
-/** What the browser's return from the login page leads to. */
-export type ResumeStep =
-  | { readonly kind: 'redirect'; readonly url: string }
-  /** The browser is signed in as someone else: ask before replacing that session (issue #7). */
-  | { readonly kind: 'confirm_switch'; readonly interaction: Interaction; readonly currentUserId: string; readonly csrf: string };
+/** The browser is signed in as someone else: ask before replacing that session (issue #7). */
+export interface ConfirmSwitch {
+  readonly kind: 'confirm_switch';
+  readonly interaction: SignedInInteraction;
+  readonly currentUserId: string;
+  readonly csrf: string;
+}
 
 const invalidResume = () => new PageFailure(400, 'This sign-in link is no longer valid', 'It was already used, has expired, or was opened in another browser. Start again from the application.');
+const expiredAuthorization = () => new PageFailure(400, 'This authorization has expired', 'Start again from the application.');
 
 /** The interaction a resume link belongs to, provided this browser started it. */
-async function resumable(deps: OAuthDeps, request: FastifyRequest, state: string): Promise<{ interaction: Interaction & { userId: string }; binding: string }> {
+async function resumable(deps: FlowDeps, browser: Browser, state: string): Promise<{ interaction: SignedInInteraction; binding: string }> {
   const interaction = await deps.storage.interactions.findByResume(digest(deps, state), deps.clock.now());
-  const binding = interaction && readCookie(request, flowCookies(deps.config.issuer).binding(interaction.id));
-  if (!interaction || interaction.userId === null || !binding || interaction.bindingDigest !== digest(deps, binding)) throw invalidResume();
-  return { interaction: { ...interaction, userId: interaction.userId }, binding };
+  const binding = interaction && browser.cookie(flowCookies(deps.config.issuer).binding(interaction.id));
+  if (!interaction || !isSignedIn(interaction) || !binding || interaction.bindingDigest !== digest(deps, binding)) throw invalidResume();
+  return { interaction, binding };
 }
 
 /**
@@ -129,48 +151,46 @@ async function resumable(deps: OAuthDeps, request: FastifyRequest, state: string
  * previous session belongs to another user, the user is asked first
  * (`confirmed` is the answer).
  */
-export async function resumeAuthorization(deps: OAuthDeps, request: FastifyRequest, reply: FastifyReply, state: string, confirmed: boolean): Promise<ResumeStep> {
+export async function resumeAuthorization(deps: FlowDeps, browser: Browser, state: string, confirmed: boolean): Promise<FlowRedirect | ConfirmSwitch> {
   const now = deps.clock.now();
-  const { interaction, binding } = await resumable(deps, request, state);
-  const previous = await browserSession(deps, request);
+  const { interaction, binding } = await resumable(deps, browser, state);
+  const previous = await browserSession(deps, browser);
   if (previous && previous.userId !== interaction.userId && !confirmed) {
     return { kind: 'confirm_switch', interaction, currentUserId: previous.userId, csrf: csrfToken(deps.keyring, PAGE_CSRF, interaction.id, binding) };
   }
   if (!(await deps.storage.interactions.resume(interaction.id, digest(deps, state), digest(deps, binding), now))) throw invalidResume();
   if (previous) await deps.storage.sessions.delete(digest(deps, previous.cookie));
-  const session = token();
+  const session = randomToken(deps.random);
   await deps.storage.sessions.create(digest(deps, session), interaction.userId, now, new Date(now.getTime() + SESSION_TTL_MS));
-  setCookie(reply, deps.config.issuer, flowCookies(deps.config.issuer).session, session, SESSION_TTL_MS / 1000);
   const app = await deps.storage.applications.find(interaction.applicationId);
   if (!app) throw new PageFailure(400, 'Application removed', 'The application no longer exists.');
-  return { kind: 'redirect', url: await advance(deps, interaction, app) };
+  return redirect(await advance(deps, interaction, app), [{ name: flowCookies(deps.config.issuer).session, value: session, maxAgeSeconds: SESSION_TTL_MS / 1000 }]);
 }
 
 /** The user kept their current session: the authorization ends, the client hears `access_denied`. */
-export async function declineSwitch(deps: OAuthDeps, request: FastifyRequest, state: string): Promise<string> {
-  const { interaction } = await resumable(deps, request, state);
+export async function declineSwitch(deps: FlowDeps, browser: Browser, state: string): Promise<string> {
+  const { interaction } = await resumable(deps, browser, state);
   return denyAuthorization(deps, interaction);
 }
 
-/** The resume page's CSRF check: the token must belong to the interaction behind `state` and this browser. */
-export async function resumeCsrf(deps: OAuthDeps, request: FastifyRequest, state: string): Promise<{ interactionId: string; binding: string }> {
-  const { interaction, binding } = await resumable(deps, request, state);
+/** What the resume page's CSRF check compares against: the interaction behind `state` and this browser's binding. */
+export async function resumeCsrf(deps: FlowDeps, browser: Browser, state: string): Promise<{ interactionId: string; binding: string }> {
+  const { interaction, binding } = await resumable(deps, browser, state);
   return { interactionId: interaction.id, binding };
 }
 
 /** Loads an interaction for a page step: it must belong to this browser, be live and have a user. */
-export async function boundInteraction(deps: OAuthDeps, request: FastifyRequest, id: string | undefined): Promise<{ interaction: Interaction & { userId: string }; app: Application; binding: string }> {
+export async function boundInteraction(deps: FlowDeps, browser: Browser, id: string | undefined): Promise<{ interaction: SignedInInteraction; app: Application; binding: string }> {
   const interaction = id === undefined || id.length > 100 ? null : await deps.storage.interactions.get(id);
-  const binding = interaction && readCookie(request, flowCookies(deps.config.issuer).binding(interaction.id));
-  const expired = () => new PageFailure(400, 'This authorization has expired', 'Start again from the application.');
-  if (!interaction || !binding || interaction.bindingDigest !== digest(deps, binding) || interaction.userId === null) throw expired();
-  if (interaction.finishedAt !== null || interaction.expiresAt <= deps.clock.now()) throw expired();
+  const binding = interaction && browser.cookie(flowCookies(deps.config.issuer).binding(interaction.id));
+  if (!interaction || !binding || interaction.bindingDigest !== digest(deps, binding) || !isSignedIn(interaction)) throw expiredAuthorization();
+  if (interaction.finishedAt !== null || interaction.expiresAt <= deps.clock.now()) throw expiredAuthorization();
   const app = await deps.storage.applications.find(interaction.applicationId);
-  if (!app) throw expired();
-  return { interaction: { ...interaction, userId: interaction.userId }, app, binding };
+  if (!app) throw expiredAuthorization();
+  return { interaction, app, binding };
 }
 
-export async function memberships(deps: OAuthDeps, userId: string): Promise<Membership[]> {
+export async function memberships(deps: Pick<OAuthDeps, 'storage'>, userId: string): Promise<Membership[]> {
   return (await deps.storage.memberships.list({ limit: 100, order: 'asc' }, { userId })).data;
 }
 
@@ -184,24 +204,23 @@ export function effectiveOrganization(interaction: Interaction, orgs: readonly M
  * organization choice (several memberships), consent (third-party apps on
  * first use or when asking for more; consent options), or the client with a code.
  */
-export async function advance(deps: OAuthDeps, interaction: Interaction, app: Application): Promise<string> {
+export async function advance(deps: FlowDeps, interaction: SignedInInteraction, app: Application): Promise<string> {
   const req = interaction.request;
-  const userId = interaction.userId!;
   const none = req.prompt.includes('none');
   const interactionRequired = (error: string, description: string) => responseRedirect(deps, req.redirectUri, { error, error_description: description, state: req.state });
-  const orgs = await memberships(deps, userId);
+  const orgs = await memberships(deps, interaction.userId);
   if (interaction.organizationId === null && (orgs.length > 1 || (req.prompt.includes('select_account') && orgs.length > 0))) {
     if (none) return interactionRequired('interaction_required', 'The user must choose an organization.');
     return `${deps.config.issuer}/oauth2/authorize/organization?interaction=${interaction.id}`;
   }
   const organizationId = effectiveOrganization(interaction, orgs);
-  const existing = await deps.storage.consents.find({ userId, applicationId: app.id, organizationId, resource: req.resource });
+  const existing = await deps.storage.consents.find({ userId: interaction.userId, applicationId: app.id, organizationId, resource: req.resource });
   const needsConsent = !app.isFirstParty && (!existing || !isSubset(req.scopes, existing.grantedScopes) || req.prompt.includes('consent'));
   if (needsConsent || interaction.consentOptions.length > 0) {
     if (none) return interactionRequired('consent_required', 'The user must approve this application.');
     return `${deps.config.issuer}/oauth2/authorize/consent?interaction=${interaction.id}`;
   }
-  return issueCode(deps, { ...interaction, userId }, app, organizationId, existing?.claims ?? {});
+  return issueCode(deps, interaction, app, organizationId, existing?.claims ?? {});
 }
 
 /**
@@ -209,12 +228,12 @@ export async function advance(deps: OAuthDeps, interaction: Interaction, app: Ap
  * redirect carrying a single-use code bound to client, redirect URI, PKCE
  * challenge, nonce and resource.
  */
-export async function issueCode(deps: OAuthDeps, interaction: Interaction & { userId: string }, app: Application, organizationId: string | null, claims: Readonly<Record<string, string>>): Promise<string> {
+export async function issueCode(deps: FlowDeps, interaction: SignedInInteraction, app: Application, organizationId: string | null, claims: Readonly<Record<string, string>>): Promise<string> {
   const now = deps.clock.now();
   const req = interaction.request;
-  const code = token();
+  const code = randomToken(deps.random);
   await deps.storage.transaction(async (tx) => {
-    if (!(await tx.interactions.finish(interaction.id, now))) throw new PageFailure(400, 'This authorization has expired', 'Start again from the application.');
+    if (!(await tx.interactions.finish(interaction.id, now))) throw expiredAuthorization();
     const consent = await tx.consents.grant(
       { userId: interaction.userId, applicationId: app.id, organizationId, resource: req.resource },
       { newId: deps.ids(ID_PREFIX.authorizedApplication), scopes: req.scopes, claims, at: now },
@@ -239,7 +258,7 @@ export async function issueCode(deps: OAuthDeps, interaction: Interaction & { us
 }
 
 /** The user declined: the interaction ends and the client hears `access_denied`. */
-export async function denyAuthorization(deps: OAuthDeps, interaction: Interaction): Promise<string> {
+export async function denyAuthorization(deps: FlowDeps, interaction: Interaction): Promise<string> {
   await deps.storage.interactions.finish(interaction.id, deps.clock.now());
   const req = interaction.request;
   return responseRedirect(deps, req.redirectUri, { error: 'access_denied', error_description: 'The user declined the request.', state: req.state });

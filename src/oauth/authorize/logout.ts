@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { applyCookies, browserOf } from '../../http/cookies.ts';
 import { Form, formOf } from '../../http/form.ts';
 import { csrfMatches, csrfToken } from '../../pages/csrf.ts';
-import { PageFailure } from '../../pages/errors.ts';
+import { PageFailure } from '../../domain/errors.ts';
 import { errorPage, sendPage } from '../../pages/html.ts';
 import { logoutPage } from '../../pages/templates.ts';
 import type { OAuthDeps } from '../deps.ts';
@@ -61,17 +62,18 @@ export function logoutPages(app: FastifyInstance, deps: OAuthDeps): void {
       return sendPage(reply, 200, errorPage('You are signed out', 'You can close this window.'));
     };
 
-    const session = await browserSession(deps, request);
+    const session = await browserSession(deps, browserOf(request));
     if (!session) return done();
+    const signOut = async () => applyCookies(reply, deps.config.issuer, [await endSession(deps, session)]);
     if (hint && hint.sub === session.userId) {
-      await endSession(deps, reply, session);
+      await signOut();
       return done();
     }
     if (request.method === 'POST' && p.get('decision') !== undefined) {
       if (!csrfMatches(deps.keyring, p.get('csrf'), LOGOUT_CSRF, session.userId, session.cookie)) {
         throw new PageFailure(403, 'Request refused', 'The form expired or did not come from this page.');
       }
-      if (p.get('decision') === 'signout') await endSession(deps, reply, session);
+      if (p.get('decision') === 'signout') await signOut();
       return done();
     }
     const user = await deps.storage.users.get(session.userId);

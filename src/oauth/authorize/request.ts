@@ -6,7 +6,6 @@ import { canonicalResource } from '../../domain/resource.ts';
 import { parseScopeParam } from '../../domain/scopes.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { invalidQueryParameters } from '../../http/request-errors.ts';
-import { describe } from '../errors.ts';
 import { verifyIdTokenHint } from '../tokens/jwt.ts';
 
 /** Errors that may not redirect: the client or its redirect URI is not established (RFC 6749 §4.1.2.1). */
@@ -172,16 +171,4 @@ export async function validateAuthorizeRequest(deps: OAuthDeps, rawQuery: Query)
       hintedUserId,
     },
   };
-}
-
-/** The client's redirect URI with response parameters added, `iss` always (RFC 9207). */
-export function responseRedirect(deps: OAuthDeps, redirectUri: string, params: Record<string, string | null>): string {
-  const url = new URL(redirectUri);
-  for (const [k, v] of Object.entries(params)) if (v !== null) url.searchParams.set(k, v);
-  url.searchParams.set('iss', deps.config.issuer);
-  return url.toString();
-}
-
-export function errorRedirect(deps: OAuthDeps, e: RedirectError): string {
-  return responseRedirect(deps, e.redirectUri, { error: e.error, error_description: describe(e.description), state: e.state });
 }

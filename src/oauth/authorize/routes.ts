@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { applyCookies, browserOf } from '../../http/cookies.ts';
 import { csrfMatches, csrfToken } from '../../pages/csrf.ts';
-import { PageFailure, pageErrorHandler } from '../../pages/errors.ts';
+import { pageErrorHandler } from '../../pages/errors.ts';
+import { PageFailure } from '../../domain/errors.ts';
 import { errorPage, sendPage } from '../../pages/html.ts';
 import { consentPage, organizationPage, switchAccountPage } from '../../pages/templates.ts';
 import type { OAuthDeps } from '../deps.ts';
@@ -18,7 +20,9 @@ import {
   resumeCsrf,
   startAuthorization,
 } from './flow.ts';
-import { errorRedirect, validateAuthorizeRequest } from './request.ts';
+import { validateAuthorizeRequest } from './request.ts';
+import { errorRedirect } from './redirects.ts';
+import type { FlowRedirect } from './flow.ts';
 import { logoutPages } from './logout.ts';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -46,6 +50,11 @@ const RESUME_STATE = /^[A-Za-z0-9_-]{20,100}$/;
 export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Promise<void> {
   app.setErrorHandler(pageErrorHandler);
   const see = (reply: FastifyReply, url: string) => reply.code(303).header('cache-control', 'no-store').redirect(url, 303);
+  /** Sends a flow step's answer: its cookies, then the redirect (302 for GET, 303 for POST: RFC 9700 §4.12). */
+  const go = (reply: FastifyReply, step: FlowRedirect, status: 302 | 303 = 302) => {
+    applyCookies(reply, deps.config.issuer, step.cookies);
+    return reply.code(status).header('cache-control', 'no-store').redirect(step.url, status);
+  };
 
   app.get<{ Querystring: Query }>('/oauth2/authorize', async function authorize(request, reply) {
     // Without the company's login page and without the development login nobody can sign in: say so
@@ -56,7 +65,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
     const v = await validateAuthorizeRequest(deps, request.query);
     if (v.kind === 'page') return sendPage(reply, v.status, errorPage(v.title, v.message));
     if (v.kind === 'redirect') return reply.code(302).header('cache-control', 'no-store').redirect(errorRedirect(deps, v), 302);
-    return reply.header('cache-control', 'no-store').redirect(await startAuthorization(deps, request, reply, v.app, v.request), 302);
+    return go(reply, await startAuthorization(deps, browserOf(request), v.app, v.request));
   });
 
   const resumeState = (value: unknown): string => {
@@ -66,11 +75,11 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
 
   app.get<{ Querystring: Query }>('/oauth2/authorize/complete', async function resume(request, reply) {
     const state = resumeState(request.query.state);
-    const step = await resumeAuthorization(deps, request, reply, state, false);
-    if (step.kind === 'redirect') return reply.header('cache-control', 'no-store').redirect(step.url, 302);
+    const step = await resumeAuthorization(deps, browserOf(request), state, false);
+    if (step.kind === 'redirect') return go(reply, step);
     const [current, next, client] = await Promise.all([
       deps.storage.users.get(step.currentUserId),
-      deps.storage.users.get(step.interaction.userId!),
+      deps.storage.users.get(step.interaction.userId),
       deps.storage.applications.find(step.interaction.applicationId),
     ]);
     return sendPage(reply, 200, switchAccountPage({ state, csrf: step.csrf, appName: client?.name ?? 'the application', currentEmail: current?.email ?? 'another account', nextEmail: next?.email ?? 'a new account' }));
@@ -80,21 +89,22 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
   app.post('/oauth2/authorize/complete', async function resumeConfirmed(request, reply) {
     const form = pageForm(request);
     const state = resumeState(form.get('state'));
-    const { interactionId, binding } = await resumeCsrf(deps, request, state);
+    const browser = browserOf(request);
+    const { interactionId, binding } = await resumeCsrf(deps, browser, state);
     checkCsrf(deps, form, interactionId, binding);
-    if (form.get('decision') !== 'switch') return see(reply, await declineSwitch(deps, request, state));
-    const step = await resumeAuthorization(deps, request, reply, state, true);
+    if (form.get('decision') !== 'switch') return see(reply, await declineSwitch(deps, browser, state));
+    const step = await resumeAuthorization(deps, browser, state, true);
     if (step.kind !== 'redirect') throw new PageFailure(400, 'This sign-in link is no longer valid', 'Start again from the application.');
-    return see(reply, step.url);
+    return go(reply, step, 303);
   });
 
   app.get<{ Querystring: Query }>('/oauth2/authorize/continue', async function proceed(request, reply) {
-    const { interaction, app: client } = await boundInteraction(deps, request, single(request.query.interaction));
+    const { interaction, app: client } = await boundInteraction(deps, browserOf(request), single(request.query.interaction));
     return reply.header('cache-control', 'no-store').redirect(await advance(deps, interaction, client), 302);
   });
 
   app.get<{ Querystring: Query }>('/oauth2/authorize/organization', async function chooseOrganization(request, reply) {
-    const { interaction, app: client, binding } = await boundInteraction(deps, request, single(request.query.interaction));
+    const { interaction, app: client, binding } = await boundInteraction(deps, browserOf(request), single(request.query.interaction));
     const orgs = await memberships(deps, interaction.userId);
     const html = organizationPage({
       interactionId: interaction.id,
@@ -107,7 +117,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
 
   app.post('/oauth2/authorize/organization', async function organizationChosen(request, reply) {
     const form = pageForm(request);
-    const { interaction, binding } = await boundInteraction(deps, request, form.get('interaction'));
+    const { interaction, binding } = await boundInteraction(deps, browserOf(request), form.get('interaction'));
     checkCsrf(deps, form, interaction.id, binding);
     const chosen = form.get('organization_id');
     const orgs = await memberships(deps, interaction.userId);
@@ -117,7 +127,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
   });
 
   app.get<{ Querystring: Query }>('/oauth2/authorize/consent', async function consent(request, reply) {
-    const { interaction, app: client, binding } = await boundInteraction(deps, request, single(request.query.interaction));
+    const { interaction, app: client, binding } = await boundInteraction(deps, browserOf(request), single(request.query.interaction));
     const user = await deps.storage.users.get(interaction.userId);
     const orgs = await memberships(deps, interaction.userId);
     const orgId = effectiveOrganization(interaction, orgs);
@@ -137,7 +147,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
 
   app.post('/oauth2/authorize/consent', async function consentGiven(request, reply) {
     const form = pageForm(request);
-    const { interaction, app: client, binding } = await boundInteraction(deps, request, form.get('interaction'));
+    const { interaction, app: client, binding } = await boundInteraction(deps, browserOf(request), form.get('interaction'));
     checkCsrf(deps, form, interaction.id, binding);
     if (form.get('decision') !== 'allow') return see(reply, await denyAuthorization(deps, interaction));
     const claims: Record<string, string> = {};

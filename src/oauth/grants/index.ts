@@ -1,11 +1,10 @@
+import type { OAuthDeps } from '../deps.ts';
 import { authorizationCode } from './authorization-code.ts';
 import { clientCredentials } from './client-credentials.ts';
 import { refreshToken } from './refresh-token.ts';
-import type { GrantHandler } from './types.ts';
+import type { GrantModule } from './types.ts';
 
-/** Every grant the token endpoint serves, by `grant_type`. */
-export const grants: ReadonlyMap<string, GrantHandler> = new Map([
-  ['authorization_code', authorizationCode],
-  ['refresh_token', refreshToken],
-  ['client_credentials', clientCredentials],
-]);
+/** Every grant the token endpoint serves, by `grant_type` (discovery advertises these keys). */
+export const grants: ReadonlyMap<string, GrantModule<OAuthDeps>> = new Map(
+  [authorizationCode, refreshToken, clientCredentials].map((g): [string, GrantModule<OAuthDeps>] => [g.grantType, g]),
+);

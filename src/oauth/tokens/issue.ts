@@ -1,11 +1,54 @@
-import { randomBytes } from 'node:crypto';
 import type { Application } from '../../domain/application.ts';
 import { OIDC_SCOPES, type Grant } from '../../domain/authorization.ts';
+import { SigningKeyUnavailableError } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
+import { randomToken } from '../../domain/random.ts';
 import type { User } from '../../domain/user.ts';
 import type { OAuthDeps } from '../deps.ts';
-import type { TokenResponse } from '../grants/types.ts';
+import type { KeyStore, Signer } from '../keys/key-store.ts';
 import { signJwt } from './jwt.ts';
+
+/** RFC 6749 §5.1 successful response (plus OIDC's id_token). */
+export interface TokenResponse {
+  readonly access_token: string;
+  readonly token_type: 'Bearer';
+  readonly expires_in: number;
+  readonly scope: string;
+  readonly refresh_token?: string;
+  readonly id_token?: string;
+}
+
+/** What minting tokens needs. */
+export type TokenDeps = Pick<OAuthDeps, 'config' | 'clock' | 'ids' | 'keys' | 'keyring' | 'random' | 'environmentClientId'>;
+
+function signer(keys: Pick<KeyStore, 'signer'>): Signer {
+  const s = keys.signer();
+  if (!s) throw new SigningKeyUnavailableError();
+  return s;
+}
+
+/**
+ * An M2M access token (`client_credentials`, WorkOS claims): `sub` and
+ * `client_id` = the application's client ID, `org_id` = its organization,
+ * `aud` = the RFC 8707 resource or the environment's client ID; no `sid`.
+ */
+export function mintM2MAccessToken(deps: Pick<TokenDeps, 'config' | 'clock' | 'ids' | 'keys'>, app: Application, scopes: readonly string[], aud: string): TokenResponse {
+  const ttl = deps.config.m2mTokenTtl;
+  const iat = Math.floor(deps.clock.now().getTime() / 1000);
+  const scope = scopes.join(' ');
+  const claims = {
+    iss: deps.config.issuer,
+    sub: app.clientId,
+    aud,
+    client_id: app.clientId,
+    org_id: app.organizationId,
+    scope,
+    jti: deps.ids(ID_PREFIX.bare),
+    iat,
+    exp: iat + ttl,
+  };
+  return { access_token: signJwt(signer(deps.keys), claims), token_type: 'Bearer', expires_in: ttl, scope };
+}
 
 /**
  * An access token decided but not signed yet: its `jti` and expiry are stored
@@ -18,7 +61,7 @@ export interface PlannedAccess {
   readonly exp: Date;
 }
 
-export function planAccess(deps: OAuthDeps): PlannedAccess {
+export function planAccess(deps: Pick<TokenDeps, 'config' | 'clock' | 'ids'>): PlannedAccess {
   const iat = Math.floor(deps.clock.now().getTime() / 1000);
   return { jti: deps.ids(ID_PREFIX.bare), iat, exp: new Date((iat + deps.config.accessTokenTtl) * 1000) };
 }
@@ -28,12 +71,10 @@ export function planAccess(deps: OAuthDeps): PlannedAccess {
  * resource or the environment's client ID, `sid` = the consent, `org_id` when
  * an organization was chosen, plus the user's consent-option choices.
  */
-export function signUserAccessToken(deps: OAuthDeps, app: Application, grant: Grant, scopes: readonly string[], plan: PlannedAccess): string {
-  const signer = deps.keys.signer();
-  if (!signer) throw new Error('no signing key');
+export function signUserAccessToken(deps: Pick<TokenDeps, 'config' | 'keys' | 'environmentClientId'>, app: Application, grant: Grant, scopes: readonly string[], plan: PlannedAccess): string {
   const { jti, iat } = plan;
   const exp = Math.floor(plan.exp.getTime() / 1000);
-  return signJwt(signer, {
+  return signJwt(signer(deps.keys), {
     ...grant.claims,
     iss: deps.config.issuer,
     sub: grant.userId,
@@ -49,11 +90,10 @@ export function signUserAccessToken(deps: OAuthDeps, app: Application, grant: Gr
 }
 
 /** OpenID Connect ID token: `aud` = the app's client ID, profile/email claims by scope. */
-export function issueIdToken(deps: OAuthDeps, app: Application, grant: Grant, scopes: readonly string[], user: User, nonce: string | null): string {
-  const signer = deps.keys.signer();
-  if (!signer) throw new Error('no signing key');
+export function issueIdToken(deps: Pick<TokenDeps, 'config' | 'clock' | 'keys'>, app: Application, grant: Grant, scopes: readonly string[], user: User, nonce: string | null): string {
+  const s = signer(deps.keys);
   const iat = Math.floor(deps.clock.now().getTime() / 1000);
-  return signJwt({ ...signer, headerB64: signer.idHeaderB64 }, {
+  return signJwt({ ...s, headerB64: s.idHeaderB64 }, {
     ...grant.claims,
     iss: deps.config.issuer,
     sub: grant.userId,
@@ -93,12 +133,12 @@ export function tokenDigest(deps: Pick<OAuthDeps, 'keyring'>, token: string): st
 }
 
 /** A new opaque refresh token (256 bits) and the digest it is stored under. */
-export function newRefreshToken(deps: OAuthDeps): { plaintext: string; digest: string } {
-  const plaintext = randomBytes(32).toString('base64url');
+export function newRefreshToken(deps: Pick<TokenDeps, 'keyring' | 'random'>): { plaintext: string; digest: string } {
+  const plaintext = randomToken(deps.random);
   return { plaintext, digest: tokenDigest(deps, plaintext) };
 }
 
-export function tokenResponse(accessToken: string, deps: OAuthDeps, scopes: readonly string[], extra: { refresh_token?: string; id_token?: string }): TokenResponse {
+export function tokenResponse(accessToken: string, deps: Pick<TokenDeps, 'config'>, scopes: readonly string[], extra: { refresh_token?: string; id_token?: string }): TokenResponse {
   return { access_token: accessToken, token_type: 'Bearer', expires_in: deps.config.accessTokenTtl, scope: scopes.join(' '), ...extra };
 }
 
@@ -107,7 +147,7 @@ export function tokenResponse(accessToken: string, deps: OAuthDeps, scopes: read
  * organization, and scopes an administrator removed from the application are
  * no longer issued. Null when the grant is no longer valid at all.
  */
-export async function entitledScopes(deps: OAuthDeps, app: Application, grant: Grant, scopes: readonly string[]): Promise<string[] | null> {
+export async function entitledScopes(deps: Pick<OAuthDeps, 'storage'>, app: Application, grant: Grant, scopes: readonly string[]): Promise<string[] | null> {
   if (grant.organizationId !== null && !(await deps.storage.memberships.exists(grant.userId, grant.organizationId))) return null;
   const allowed = new Set<string>([...OIDC_SCOPES, ...app.scopes]);
   return scopes.filter((s) => allowed.has(s));

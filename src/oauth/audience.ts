@@ -1,7 +1,7 @@
+import { OAuthError } from '../domain/errors.ts';
+import type { Form } from '../domain/form.ts';
 import { canonicalResource } from '../domain/resource.ts';
 import type { OAuthDeps } from './deps.ts';
-import { OAuthError } from './errors.ts';
-import type { Form } from '../http/form.ts';
 
 /**
  * The token's `aud`: the RFC 8707 `resource` when one is requested (it must be
@@ -9,8 +9,8 @@ import type { Form } from '../http/form.ts';
  * per token: several would make a multi-audience token (RFC 8707 §2 allows
  * refusing them with invalid_target).
  */
-export function resolveAudience(deps: OAuthDeps, form: Form): string {
-  const requested = form.all('resource');
+export function resolveAudience(deps: Pick<OAuthDeps, 'config' | 'environmentClientId'>, params: Form): string {
+  const requested = params.all('resource');
   if (requested.length === 0) return deps.environmentClientId;
   if (requested.length > 1) throw new OAuthError('invalid_target', 'Request one resource per token.');
   const canonical = canonicalResource(requested[0]!);

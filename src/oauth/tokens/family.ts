@@ -1,14 +1,15 @@
-import type { FastifyRequest } from 'fastify';
 import type { AuditEventName } from '../../domain/audit.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
-import type { OAuthDeps } from '../deps.ts';
+import type { OAuthDeps, RequestMeta } from '../deps.ts';
+
+export type FamilyDeps = Pick<OAuthDeps, 'storage' | 'clock' | 'ids'>;
 
 /**
  * Kills a refresh-token family: every refresh token in it, and every access
  * token issued with them that could still be alive (RFC 9700 §4.14.2).
  * `extra` adds access tokens recorded elsewhere (a code's own exchange).
  */
-export async function revokeFamily(deps: OAuthDeps, familyId: string | null, clientId: string, extra: readonly { jti: string; exp: Date }[] = []): Promise<void> {
+export async function revokeFamily(deps: FamilyDeps, familyId: string | null, clientId: string, extra: readonly { jti: string; exp: Date }[] = []): Promise<void> {
   const now = deps.clock.now();
   // `extra` first: a code exchange racing a reuse checks its access token *after* storing its refresh
   // token, so either it sees this revocation, or its refresh token exists before the family dies below.
@@ -19,8 +20,8 @@ export async function revokeFamily(deps: OAuthDeps, familyId: string | null, cli
 
 /** Audit trail of a detected reuse (a code or refresh token presented twice): a likely theft. */
 export async function recordReuse(
-  deps: OAuthDeps,
-  request: FastifyRequest,
+  deps: FamilyDeps,
+  meta: RequestMeta,
   event: Extract<AuditEventName, 'oauth.authorization_code_reused' | 'oauth.refresh_token_reused'>,
   grant: { clientId: string; userId: string; organizationId: string | null },
 ): Promise<void> {
@@ -29,7 +30,7 @@ export async function recordReuse(
     event,
     organizationId: grant.organizationId,
     data: { client_id: grant.clientId, user_id: grant.userId },
-    context: { actor_type: 'client', actor_id: grant.clientId, ip: request.ip, request_id: request.id },
+    context: { actor_type: 'client', actor_id: grant.clientId, ip: meta.ip, request_id: meta.requestId },
     createdAt: deps.clock.now(),
   });
 }
