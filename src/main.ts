@@ -54,7 +54,9 @@ async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>
     import('./oauth/keys/rotation.ts'),
   ]);
   const rt = await openRuntime(config);
-  const keys = createKeyStore({ ...rt, clock: systemClock });
+  // The logger exists only with the app; until then a failed background refresh goes to stderr.
+  let logRefreshError = (err: unknown): void => void process.stderr.write(`portico: signing keys could not be re-read: ${String(err)}\n`);
+  const keys = createKeyStore({ ...rt, clock: systemClock }, (err) => logRefreshError(err));
   await keys.refresh();
   keys.start();
   const metrics = new Metrics();
@@ -71,6 +73,7 @@ async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>
     collectMetrics,
     workerId: cluster.worker?.id ?? 0,
   });
+  logRefreshError = (err) => app.log.warn({ err }, 'signing keys could not be re-read; serving the cached set');
   const stopHousekeeping = startHousekeeping(rt.storage, systemClock, (err) => app.log.warn({ err }, 'housekeeping failed; the next round retries'));
   let metricsServer: import('node:http').Server | null = null;
   const shutdown = async () => {

@@ -57,7 +57,7 @@ function param(query: Query, name: string): { value: string | undefined; repeate
  * client and redirect URI first (failures show a page), everything else as an
  * error redirect to the verified URI.
  */
-export async function validateAuthorizeRequest(deps: OAuthDeps, rawQuery: Query): Promise<AuthorizeValidation> {
+export async function validateAuthorizeRequest(deps: Pick<OAuthDeps, 'storage' | 'keys' | 'config'>, rawQuery: Query): Promise<AuthorizeValidation> {
   const query = withoutEmpty(rawQuery);
   // Issue #8: a parameter this endpoint reads whose bytes are not UTF-8 is refused, never stored altered.
   const undecodable = [...invalidQueryParameters(rawQuery)].filter((name) => KNOWN.has(name));

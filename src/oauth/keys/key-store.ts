@@ -27,6 +27,8 @@ export interface KeyStoreOptions {
   readonly retentionMs: number;
   /** How often every node re-reads the key set (keeps nodes in step after `keys rotate`). */
   readonly refreshMs: number;
+  /** A background refresh failed: the cached set keeps serving, the next tick retries; say so in the log. */
+  readonly onRefreshError?: (err: unknown) => void;
 }
 
 /**
@@ -67,9 +69,7 @@ export class KeyStore {
   /** Periodic refresh in the background (unref'd: never keeps the process alive). */
   start(): void {
     this.#timer ??= setInterval(() => {
-      this.refresh().catch(() => {
-        /* keep serving the cached set; the next tick retries */
-      });
+      this.refresh().catch((err: unknown) => this.#options.onRefreshError?.(err));
     }, this.#options.refreshMs);
     this.#timer.unref();
   }
@@ -122,7 +122,7 @@ export class KeyStore {
     };
     const hit = published();
     if (hit || this.#keys.has(kid)) return hit;
-    const now = Date.now();
+    const now = this.#clock.now().getTime();
     if (now - this.#lastMissRefresh < 1000) return null;
     this.#lastMissRefresh = now;
     await this.refresh();

@@ -31,8 +31,12 @@ export function retentionMs(config: Config): number {
   return (longest + config.jwksMaxAge) * 1000 + refreshIntervalMs(config);
 }
 
-export function createKeyStore(deps: KeyDeps): KeyStore {
-  return new KeyStore(deps.storage.signingKeys, deps.keyring, deps.clock, { retentionMs: retentionMs(deps.config), refreshMs: refreshIntervalMs(deps.config) });
+export function createKeyStore(deps: KeyDeps, onRefreshError?: (err: unknown) => void): KeyStore {
+  return new KeyStore(deps.storage.signingKeys, deps.keyring, deps.clock, {
+    retentionMs: retentionMs(deps.config),
+    refreshMs: refreshIntervalMs(deps.config),
+    ...(onRefreshError && { onRefreshError }),
+  });
 }
 
 async function insertWithEvent(deps: KeyDeps, key: StoredSigningKey, event: 'signing_key.created' | 'signing_key.rotated', context: AuditContext): Promise<void> {
