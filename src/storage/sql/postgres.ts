@@ -22,5 +22,10 @@ export function openPostgres(options: PostgresOptions): Kysely<Database> {
   });
   // A dropped idle connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // pg-pool listens for errors only on idle clients. A client that is checked out (a query in
+  // flight, or a transaction between statements) when the server dies emits 'error' with no
+  // listener, which kills the process. The failure still reaches the query (its promise rejects,
+  // a 503), and the pool drops the dead client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
