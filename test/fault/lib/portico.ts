@@ -25,8 +25,10 @@ export interface PorticoProcess {
   readonly baseUrl: string;
   /** Worker PIDs as of the last start check (empty with one process). */
   readonly workerPids: readonly number[];
-  /** The last 64 KiB it printed (stdout and stderr). */
+  /** The last 64 KiB it printed on stdout (log lines, banners). */
   output(): string;
+  /** The last 64 KiB it printed on stderr (uncaught errors of dying processes). */
+  stderr(): string;
   /** RSS in KiB of the primary and each worker now. */
   rss(): { pid: number; role: string; kb: number | null }[];
   /** kill -9 of the whole process group; resolves once no member is alive, with the PIDs that survived (should be none). */
@@ -62,13 +64,15 @@ export async function startPortico(options: PorticoOptions): Promise<PorticoProc
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not spawn Portico');
+  // stdout holds the log (JSON lines) and the banners; stderr what a dying process printed.
   let out = '';
-  const collect = (d: Buffer) => {
-    out += d.toString('utf8');
-    if (out.length > OUTPUT_LIMIT) out = out.slice(-OUTPUT_LIMIT);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out = (out + d.toString('utf8')).slice(-OUTPUT_LIMIT);
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    err = (err + d.toString('utf8')).slice(-OUTPUT_LIMIT);
+  });
   const state: { exit: { code: number | null; signal: string | null } | null } = { exit: null };
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -107,10 +111,10 @@ export async function startPortico(options: PorticoOptions): Promise<PorticoProc
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   let workerPids: number[] = [];
   for (;;) {
-    if (state.exit) throw new Error(`Portico exited during start (${JSON.stringify(state.exit)}):\n${out}`);
+    if (state.exit) throw new Error(`Portico exited during start (${JSON.stringify(state.exit)}):\n${err}\n${out.slice(-4000)}`);
     if (Date.now() > deadline) {
       await killGroup();
-      throw new Error(`Portico did not start within ${options.startTimeoutMs ?? 60_000} ms:\n${out}`);
+      throw new Error(`Portico did not start within ${options.startTimeoutMs ?? 60_000} ms:\n${err}\n${out.slice(-4000)}`);
     }
     workerPids = workers > 1 ? liveChildren(pid) : [];
     const banner = workers > 1 ? /\d+ workers listening/.test(out) : true;
@@ -131,6 +135,7 @@ export async function startPortico(options: PorticoOptions): Promise<PorticoProc
     baseUrl,
     workerPids,
     output: () => out,
+    stderr: () => err,
     rss: () => [
       { pid, role: workers > 1 ? 'primary' : 'server', kb: rssKb(pid) },
       ...liveChildren(pid).map((w, i) => ({ pid: w, role: `worker ${i + 1}`, kb: rssKb(w) })),
