@@ -8,6 +8,21 @@ import { isAlive, liveChildren, liveGroupMembers, rssKb } from './procfs.ts';
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const OUTPUT_LIMIT = 64 * 1024;
 
+/**
+ * Process groups started here and not yet stopped. Detached children outlive this process, so
+ * if a test times out (node:test does not wait for its finally blocks) they are killed on exit.
+ */
+const running = new Set<number>();
+process.on('exit', () => {
+  for (const pgid of running) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+});
+
 export interface PorticoOptions {
   readonly port: number;
   readonly databaseUrl: string;
@@ -64,6 +79,7 @@ export async function startPortico(options: PorticoOptions): Promise<PorticoProc
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not spawn Portico');
+  running.add(pid);
   // stdout holds the log (JSON lines) and the banners; stderr what a dying process printed.
   let out = '';
   let err = '';
@@ -105,6 +121,7 @@ export async function startPortico(options: PorticoOptions): Promise<PorticoProc
         // gone meanwhile
       }
     }
+    if (survivors.length === 0) running.delete(pid);
     return { survivors, ms: performance.now() - started };
   };
 
@@ -151,6 +168,7 @@ export async function startPortico(options: PorticoOptions): Promise<PorticoProc
         await Promise.race([exited, sleep(15_000, undefined, { ref: false })]);
       }
       if (liveGroupMembers(pid).length > 0) await killGroup();
+      else running.delete(pid);
     },
   };
 }

@@ -71,6 +71,12 @@ export async function answers(url: string, ms = 1000): Promise<boolean> {
   }
 }
 
+/** Servers started here and not yet destroyed: killed on exit if a timed-out test never cleans up. */
+const running = new Map<string, () => void>();
+process.on('exit', () => {
+  for (const kill of running.values()) kill();
+});
+
 export async function createPrivatePostgres(bin: string): Promise<PrivatePostgres> {
   const root = process.getuid?.() === 0;
   const user = root ? postgresUser() : null;
@@ -110,6 +116,16 @@ export async function createPrivatePostgres(bin: string): Promise<PrivatePostgre
       const child = spawn(run.cmd, run.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       if (child.pid === undefined) throw new Error('could not spawn postgres');
       state.pgid = child.pid;
+      running.set(dir, () => {
+        const postmaster = postmasterPid(data);
+        for (const target of [-child.pid!, ...(postmaster === null ? [] : [postmaster, ...liveChildren(postmaster)])]) {
+          try {
+            process.kill(target, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
+      });
       const collect = (d: Buffer) => {
         state.log = (state.log + d.toString('utf8')).slice(-16_000);
       };
@@ -157,6 +173,7 @@ export async function createPrivatePostgres(bin: string): Promise<PrivatePostgre
         if (!(await waitGone(pgid, 15_000))) await self.kill9();
         state.pgid = null;
       }
+      running.delete(dir);
       rmSync(dir, { recursive: true, force: true });
     },
   };
