@@ -30,7 +30,7 @@ const growthBoundKb = (warmKb: number) => Math.max(64 * 1024, warmKb * 0.5);
 const mb = (kb: number | null) => (kb === null ? 'gone' : `${(kb / 1024).toFixed(1)} MB`);
 
 describe('soak (fault suite)', () => {
-  it(`security bar 48: ${SECONDS || 'FAULT_SOAK_SECONDS'} s of mixed traffic: no 5xx, RSS of the primary and each worker bounded`, { skip, timeout: (SECONDS + 300) * 1000 }, async (t) => {
+  it(`security bar 48: soak, ${SECONDS ? `${SECONDS} s` : 'FAULT_SOAK_SECONDS'} of mixed traffic: no 5xx, RSS of the primary and each worker bounded`, { skip, timeout: (SECONDS + 300) * 1000 }, async (t) => {
     assert.ok(Number.isFinite(SECONDS) && SECONDS >= 10 && SECONDS <= 86_400, `FAULT_SOAK_SECONDS must be 10-86400, not ${process.env.FAULT_SOAK_SECONDS}`);
     const dir = mkdtempSync(join(tmpdir(), 'portico-soak-'));
     let portico: PorticoProcess | null = null;
