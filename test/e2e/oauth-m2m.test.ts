@@ -1,5 +1,6 @@
 // Issue #3: openid-client (a certified client) drives discovery, client_credentials with both
 // auth methods, introspection and revocation against a real server; jose's createRemoteJWKSet verifies.
+// Issue #8: tests that cover security bar items 4, 5 and 6 carry the item in their titles.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
@@ -117,7 +118,7 @@ for (const dialect of DIALECTS) {
       assert.equal(foreign.error, 'invalid_client');
     });
 
-    it('a deleted secret fails on the very next request; the other secrets keep working', async () => {
+    it('security bar 5: a deleted secret fails on the very next request; the other secrets keep working', async () => {
       const app = await seedM2MClient(server);
       const second = await addSecret(server, app.appId);
       const config = await configFor(server, app, 'basic');
@@ -140,7 +141,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await client.tokenIntrospection(other, access_token), { active: false });
     });
 
-    it('with 5 secrets every one authenticates (zero-downtime rotation)', async () => {
+    it('security bar 6: with 5 secrets every one authenticates (zero-downtime rotation)', async () => {
       const app = await seedM2MClient(server);
       const secrets = [app.secret];
       for (let i = 0; i < 4; i++) secrets.push((await addSecret(server, app.appId)).secret);
@@ -150,7 +151,7 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    it('last_used_at: set by a successful authentication, never by a failed one, never backwards', async () => {
+    it('security bar 4: last_used_at: set by a successful authentication, never by a failed one, never backwards', async () => {
       const app = await seedM2MClient(server);
       const list = async () => (await (await api(server, `/connect/applications/${app.appId}/client_secrets`)).json()) as { id: string; last_used_at: string | null }[];
       // The last character changed (to A, or to B when it already was A: 1 run in 64 used to pass the right secret).

@@ -1,5 +1,6 @@
 // Issue #2: the official @workos-inc/node SDK drives every organizations and connect management
 // method against a real server on a real port; every response is checked against @workos/openapi-spec.
+// Issue #8: tests that cover security bar items 1 and 3 carry the item in their titles.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -246,7 +247,7 @@ for (const dialect of DIALECTS) {
         await rejectsWith(workos.connect.updateApplication({ id: 'conn_app_01HXYZ123456789ABCDEFGHIJ', name: 'x' }), NotFoundException);
       });
 
-      it('client secrets: create shows the plaintext once (7 fields), list never does, delete revokes', async () => {
+      it('security bar 1: client secrets: create shows the plaintext once (7 fields), list never does, delete revokes', async () => {
         const app = await workos.connect.createM2MApplication('Secretive', orgId);
         const created = await workos.connect.createApplicationClientSecret({ id: app.id });
         assert.deepEqual(Object.keys(created).sort(), ['createdAt', 'id', 'lastUsedAt', 'object', 'secret', 'secretHint', 'updatedAt']);
@@ -264,7 +265,7 @@ for (const dialect of DIALECTS) {
         await rejectsWith(workos.connect.deleteClientSecret({ id: created.id }), NotFoundException);
       });
 
-      it('at most 5 secrets per application: the 6th is a 422', async () => {
+      it('security bar 3: at most 5 secrets per application: the 6th is a 422', async () => {
         const app = await workos.connect.createM2MApplication('Capped', orgId);
         for (let i = 0; i < 5; i++) await workos.connect.createApplicationClientSecret({ id: app.id });
         await rejectsWith(workos.connect.createApplicationClientSecret({ id: app.id }), UnprocessableEntityException, (e) => {

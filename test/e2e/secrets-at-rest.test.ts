@@ -1,6 +1,8 @@
 // Issue #2: the database never holds a plaintext secret (nor a usable replay of one), and the
-// 5-secret cap holds under concurrent HTTP creates.
+// 5-secret cap holds under concurrent HTTP creates. Issue #8: titled after security bar items 2
+// and 3, plus the check that what is stored is the keyed digest and nothing reversible.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -47,7 +49,7 @@ for (const dialect of DIALECTS) {
     const newApp = async () =>
       ((await (await api(server, '/connect/applications', { method: 'POST', body: { name: 'R', application_type: 'm2m', organization_id: orgId } })).json()) as { id: string }).id;
 
-    it('after creating several secrets (with and without Idempotency-Key) no plaintext is stored', async () => {
+    it('security bar 2: after creating several secrets (with and without Idempotency-Key) no plaintext is stored', async () => {
       const plaintexts: string[] = [];
       for (let a = 0; a < 3; a++) {
         const appId = await newApp();
@@ -69,7 +71,7 @@ for (const dialect of DIALECTS) {
       assert.equal(contents.includes(server.apiKey), false, 'the API key is in the database');
     });
 
-    it('10 concurrent HTTP creates on an application holding 3 secrets: exactly 2 succeed, 8 get 422', async () => {
+    it('security bar 3: 10 concurrent HTTP creates on an application holding 3 secrets: exactly 2 succeed, 8 get 422', async () => {
       const appId = await newApp();
       for (let i = 0; i < 3; i++) assert.equal((await api(server, `/connect/applications/${appId}/client_secrets`, { method: 'POST', body: {} })).status, 201);
       const results = await Promise.all(Array.from({ length: 10 }, () => api(server, `/connect/applications/${appId}/client_secrets`, { method: 'POST', body: {} })));
@@ -77,6 +79,24 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(statuses, [201, 201, 422, 422, 422, 422, 422, 422, 422, 422]);
       const listed = (await (await api(server, `/connect/applications/${appId}/client_secrets`)).json()) as unknown[];
       assert.equal(listed.length, 5);
+    });
+
+    // Issue #8: "no reversible form" made concrete. The one value derived from a secret that the
+    // database holds is its HMAC-SHA-256 under the server key's client-secret subkey: one-way, and
+    // without the server key not even testable against guesses. No unkeyed hash, no encoding.
+    it('security bar 2: each secret is stored only as its keyed HMAC-SHA-256 digest: no unkeyed hash, no encoding of it', async () => {
+      const appId = await newApp();
+      const secrets: string[] = [];
+      for (let i = 0; i < 3; i++) secrets.push(((await (await api(server, `/connect/applications/${appId}/client_secrets`, { method: 'POST', body: {} })).json()) as { secret: string }).secret);
+      const contents = await databaseContents(server);
+      for (const secret of secrets) {
+        const keyed = server.keyring.digest('client-secret', secret);
+        assert.ok(contents.includes(keyed.toString('hex')), 'the keyed digest is what is stored');
+        const unkeyed = createHash('sha256').update(secret).digest();
+        for (const form of [unkeyed.toString('hex'), unkeyed.toString('base64'), unkeyed.toString('base64url'), Buffer.from(secret).toString('hex'), Buffer.from(secret).toString('base64url'), [...secret].reverse().join('')]) {
+          assert.equal(contents.includes(form), false, 'a reversible or unkeyed form of a secret is in the database');
+        }
+      }
     });
   });
 }
