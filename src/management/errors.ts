@@ -83,7 +83,9 @@ const INTERNAL: Mapped = { status: 500, body: { message: 'Internal server error.
 /** Fastify error handler for the management face. */
 export function managementErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const mapped = mapManagementError(err, request.headers['content-type']);
-  if (mapped.status >= 500) request.log.error({ err }, 'management request failed');
+  // A database outage is expected noise (every request answers 503 until it is back): one line, no stack.
+  if (mapped.status === 503) request.log.warn({ reason: (err as { kind?: string }).kind }, 'management request refused: service unavailable');
+  else if (mapped.status >= 500) request.log.error({ err }, 'management request failed');
   if (mapped.retryAfter !== undefined) reply.header('retry-after', String(mapped.retryAfter));
   return reply.code(mapped.status).type('application/json; charset=utf-8').send(mapped.body);
 }
