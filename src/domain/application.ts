@@ -1,3 +1,4 @@
+import type { ClientMetadata } from './client-metadata.ts';
 import { ValidationError } from './errors.ts';
 import { redirectUriProblem, type RedirectUri } from './redirect-uri.ts';
 import { BodyReader, SCOPE_TOKEN, SINGLE_LINE } from './validate.ts';
@@ -18,11 +19,22 @@ export interface Application {
   readonly wasDynamicallyRegistered: boolean;
   readonly usesPkce: boolean;
   readonly redirectUris: readonly RedirectUri[];
+  /** Clients that registered themselves or are described by a metadata document (issue #10); null otherwise. */
+  readonly dynamic: DynamicClient | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
 
-export type ApplicationInput = Omit<Application, 'id' | 'clientId' | 'createdAt' | 'updatedAt'>;
+/** What only a dynamic client has. */
+export interface DynamicClient {
+  readonly metadata: ClientMetadata;
+  /** CIMD: the cached document is good until then. */
+  readonly metadataExpiresAt: Date | null;
+  /** When a token was last issued to it: never used ones are purged after PORTICO_REGISTRATION_UNUSED_TTL_SECONDS. */
+  readonly lastUsedAt: Date | null;
+}
+
+export type ApplicationInput = Omit<Application, 'id' | 'clientId' | 'createdAt' | 'updatedAt' | 'dynamic'>;
 
 export interface ApplicationPatch {
   readonly name?: string;

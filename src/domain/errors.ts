@@ -122,7 +122,7 @@ export class RepeatedParameterError extends KnownError {
 }
 
 /**
- * RFC 6749 §5.2 error codes, RFC 8707's invalid_target, and `slow_down`
+ * RFC 6749 §5.2 error codes, RFC 8707's invalid_target, RFC 7591's registration errors, and `slow_down`
  * (RFC 8628 §3.5: "increase the interval"), which the throttle answers with
  * 429: OAuth defines no code of its own for rate limits.
  */
@@ -136,7 +136,10 @@ export type OAuthErrorCode =
   | 'invalid_target'
   | 'slow_down'
   | 'temporarily_unavailable'
-  | 'server_error';
+  | 'server_error'
+  // RFC 7591 §3.2.2 (dynamic registration), also answered for a bad Client ID Metadata Document.
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata';
 
 export interface OAuthErrorOptions {
   readonly status?: number;

@@ -83,7 +83,7 @@ export interface OrganizationRepository {
   delete(id: string): Promise<boolean>;
 }
 
-export interface NewApplication extends Omit<Application, 'createdAt' | 'updatedAt'> {
+export interface NewApplication extends Omit<Application, 'createdAt' | 'updatedAt' | 'dynamic'> {
   readonly at: Date;
 }
 

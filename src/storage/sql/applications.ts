@@ -4,7 +4,8 @@ import { assemblePage, planKeyset, type Page, type PageRequest } from '../../dom
 import type { RedirectUri } from '../../domain/redirect-uri.ts';
 import type { ApplicationRepository, NewApplication } from '../port.ts';
 import { isForeignKeyViolation } from './errors.ts';
-import { applyKeyset, fromIso, parseJson, toFlag, toIso, unstorable } from './rows.ts';
+import { applyKeyset, fromIso, fromIsoOrNull, parseJson, toFlag, toIso, unstorable } from './rows.ts';
+import type { ClientMetadata } from '../../domain/client-metadata.ts';
 import type { ConnectApplicationsTable, Database } from './schema.ts';
 
 type AppRow = Selectable<ConnectApplicationsTable>;
@@ -22,6 +23,10 @@ export function toApplication(row: AppRow): Application {
     wasDynamicallyRegistered: row.was_dynamically_registered === 1,
     usesPkce: row.uses_pkce === 1,
     redirectUris: parseJson<RedirectUri[]>(row.redirect_uris),
+    dynamic:
+      row.client_metadata === null
+        ? null
+        : { metadata: parseJson<ClientMetadata>(row.client_metadata), metadataExpiresAt: fromIsoOrNull(row.metadata_expires_at), lastUsedAt: fromIsoOrNull(row.last_used_at) },
     createdAt: fromIso(row.created_at),
     updatedAt: fromIso(row.updated_at),
   };
@@ -52,6 +57,9 @@ export class SqlApplications implements ApplicationRepository {
           redirect_uris: JSON.stringify(app.redirectUris),
           created_at: at,
           updated_at: at,
+          client_metadata: null,
+          metadata_expires_at: null,
+          last_used_at: null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -65,7 +73,8 @@ export class SqlApplications implements ApplicationRepository {
 
   async find(idOrClientId: string): Promise<Application | null> {
     if (unstorable(idOrClientId)) return null;
-    const column = idOrClientId.startsWith('client_') ? 'client_id' : 'id';
+    // Client IDs are `client_…`, or the metadata document's URL (issue #10); application IDs `conn_app_…`.
+    const column = idOrClientId.startsWith('client_') || /^https?:\/\//.test(idOrClientId) ? 'client_id' : 'id';
     const row = await this.#db.selectFrom('connect_applications').selectAll().where(column, '=', idOrClientId).executeTakeFirst();
     return row ? toApplication(row) : null;
   }

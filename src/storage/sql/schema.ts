@@ -40,6 +40,24 @@ export interface ConnectApplicationsTable {
   redirect_uris: string;
   created_at: string;
   updated_at: string;
+  /** Issue #10: RFC 7591 / CIMD metadata (JSON), for dynamic clients only. */
+  client_metadata: string | null;
+  /** CIMD: when the document must be fetched again. */
+  metadata_expires_at: string | null;
+  /** Dynamic clients: when a token was last issued to them. */
+  last_used_at: string | null;
+}
+
+export interface ClientRegistrationsTable {
+  application_id: string;
+  token_digest: string | null;
+  client_address: string;
+  created_at: string;
+}
+
+export interface UsedClientAssertionsTable {
+  key: string;
+  expires_at: string;
 }
 
 export interface ClientSecretsTable {
@@ -204,6 +222,8 @@ export interface Database {
   organizations: OrganizationsTable;
   organization_domains: OrganizationDomainsTable;
   connect_applications: ConnectApplicationsTable;
+  client_registrations: ClientRegistrationsTable;
+  used_client_assertions: UsedClientAssertionsTable;
   client_secrets: ClientSecretsTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
