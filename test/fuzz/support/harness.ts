@@ -104,3 +104,13 @@ export async function assertHealthy(baseUrl: string): Promise<void> {
     assert.deepEqual(await res.json(), { status: 'ok' });
   }
 }
+
+/** The JSON of a body, read as strict UTF-8; undefined for an empty body. `notJson` fails the run when it is not JSON. */
+export function jsonOf(bytes: Uint8Array, notJson: () => never): unknown {
+  if (bytes.length === 0) return undefined;
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    return notJson();
+  }
+}
