@@ -1,4 +1,6 @@
 import type { Application, ApplicationPatch } from '../domain/application.ts';
+import type { ClientMetadata } from '../domain/client-metadata.ts';
+import type { RedirectUri } from '../domain/redirect-uri.ts';
 import type { AuditEvent, AuditFilter } from '../domain/audit.ts';
 import type { AuthorizationCode, AuthorizationRequest, Consent, Interaction, RefreshToken } from '../domain/authorization.ts';
 import type { ConsentOption, User } from '../domain/user.ts';
@@ -29,6 +31,7 @@ export interface Repositories {
   readonly consents: ConsentRepository;
   readonly codes: AuthorizationCodeRepository;
   readonly refreshTokens: RefreshTokenRepository;
+  readonly dynamicClients: DynamicClientRepository;
 }
 
 export interface Storage extends Repositories {
@@ -392,4 +395,39 @@ export interface RefreshTokenRepository {
   /** Records a new access token on a live refresh token; returns the one it replaces. */
   replaceAccess(digest: string, access: IssuedAccessToken): Promise<IssuedAccessToken | null>;
   purge(before: Date): Promise<number>;
+}
+
+/** What a dynamic client's registration or metadata document decides (issue #10). */
+export interface DynamicClientFields {
+  readonly name: string;
+  readonly scopes: readonly string[];
+  readonly redirectUris: readonly RedirectUri[];
+  readonly usesPkce: boolean;
+  readonly metadata: ClientMetadata;
+}
+
+export interface NewDynamicClient extends DynamicClientFields {
+  readonly id: string;
+  readonly clientId: string;
+  readonly metadataExpiresAt: Date | null;
+  /** RFC 7592 registration access token (digest); null for metadata-document clients. */
+  readonly registrationTokenDigest: string | null;
+  readonly clientAddress: string;
+  readonly at: Date;
+}
+
+export interface DynamicClientRepository {
+  /** Creates the client unless its address created `perAddress` of them since `since` (no unbounded rows). */
+  register(c: NewDynamicClient, limits: { readonly since: Date; readonly perAddress: number }): Promise<{ outcome: 'created'; application: Application } | { outcome: 'address_limited' }>;
+  /** Replaces what the registration (RFC 7592 PUT) or a re-fetched document decides. Null when unknown. */
+  update(clientId: string, fields: DynamicClientFields, metadataExpiresAt: Date | null, at: Date): Promise<Application | null>;
+  /** The digest of a registered client's RFC 7592 registration access token. */
+  registrationTokenDigest(clientId: string): Promise<string | null>;
+  /** Stamps that a token was issued to it (coalesced like `last_used_at` of secrets). */
+  markUsed(applicationId: string, at: Date, staleBefore: Date): Promise<void>;
+  /** Deletes dynamic clients created before `createdBefore` to which no token was ever issued. */
+  purgeUnused(createdBefore: Date): Promise<number>;
+  /** Spends an RFC 7523 client assertion's `jti` (per client): false when it was used before. */
+  useAssertion(key: string, expiresAt: Date): Promise<boolean>;
+  purgeAssertions(now: Date): Promise<number>;
 }

@@ -8,6 +8,7 @@ import { SqlAuthFailures } from './auth-failures.ts';
 import { SqlConsents } from './consents.ts';
 import { SqlAuthorizationCodes } from './codes.ts';
 import { SqlRefreshTokens } from './refresh-tokens.ts';
+import { SqlDynamicClients } from './dynamic-clients.ts';
 import { SqlInteractions, SqlSessions } from './interactions.ts';
 import { translateError, translating } from './errors.ts';
 import { SqlIdempotency } from './idempotency.ts';
@@ -41,6 +42,7 @@ function repositories(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Rep
     consents: translating(new SqlConsents(db)),
     codes: translating(new SqlAuthorizationCodes(db)),
     refreshTokens: translating(new SqlRefreshTokens(db)),
+    dynamicClients: translating(new SqlDynamicClients(db)),
   };
 }
 
