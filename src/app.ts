@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { outboundFetch, type OutboundFetch } from './outbound/fetch.ts';
 import { isLoopbackUrl, type Config } from './config.ts';
 import type { Clock } from './domain/clock.ts';
 import { ID_PREFIX, type IdGenerator } from './domain/ids.ts';
@@ -33,6 +35,8 @@ export interface AppDeps {
   readonly workerId?: number;
   /** The CSPRNG; tests may pin it. */
   readonly random?: Random;
+  /** Outbound HTTP under the configured policy; built from the configuration when not given. */
+  readonly outbound?: OutboundFetch;
 }
 
 /** Paths (or parts of bodies) that must never reach a log line. */
@@ -108,7 +112,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // Written before the storage closes (main.ts closes the app first).
   app.addHook('onClose', async () => failures.flush());
   const random = deps.random ?? systemRandom;
-  await app.register(oauthPlugin, { ...deps, random, failures, warn: (err: unknown, message: string) => app.log.warn({ err }, message) });
+  const outbound = deps.outbound ?? outboundFetch({ allowPrivateNetworks: deps.config.outbound.allowPrivateNetworks, ca: deps.config.outbound.caFile === null ? null : readFileSync(deps.config.outbound.caFile, 'utf8') });
+  await app.register(oauthPlugin, { ...deps, random, outbound, failures, warn: (err: unknown, message: string) => app.log.warn({ err }, message) });
   const managementDeps = {
     random,
     storage: deps.storage,

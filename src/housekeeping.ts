@@ -9,7 +9,7 @@ const EVERY_MS = 10 * 60 * 1000;
  * expired anyway, idempotency keys past their 24 hours, stale failure
  * windows, expired interactions, codes, refresh tokens and sessions. Safe to run on every node at once (plain conditional deletes).
  */
-export async function housekeep(storage: Storage, clock: Clock): Promise<void> {
+export async function housekeep(storage: Storage, clock: Clock, unusedClientTtlSeconds = 86_400): Promise<void> {
   const now = clock.now();
   await storage.revocations.purge(now);
   await storage.idempotency.purge(new Date(now.getTime() - IDEMPOTENCY_TTL_MS));
@@ -22,11 +22,14 @@ export async function housekeep(storage: Storage, clock: Clock): Promise<void> {
   await storage.codes.purge(hourAgo);
   await storage.refreshTokens.purge(hourAgo);
   await storage.sessions.purge(now);
+  // Issue #10: dynamic clients nobody ever got a token for (MCP clients often register twice per connect).
+  await storage.dynamicClients.purgeUnused(new Date(now.getTime() - unusedClientTtlSeconds * 1000));
+  await storage.dynamicClients.purgeAssertions(now);
 }
 
 /** Runs housekeeping every ten minutes in the background; a failure is logged and waits for the next round. */
-export function startHousekeeping(storage: Storage, clock: Clock, onError: (err: unknown) => void): () => void {
-  const timer = setInterval(() => void housekeep(storage, clock).catch(onError), EVERY_MS);
+export function startHousekeeping(storage: Storage, clock: Clock, onError: (err: unknown) => void, unusedClientTtlSeconds = 86_400): () => void {
+  const timer = setInterval(() => void housekeep(storage, clock, unusedClientTtlSeconds).catch(onError), EVERY_MS);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -74,7 +74,7 @@ async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>
     workerId: cluster.worker?.id ?? 0,
   });
   logRefreshError = (err) => app.log.warn({ err }, 'signing keys could not be re-read; serving the cached set');
-  const stopHousekeeping = startHousekeeping(rt.storage, systemClock, (err) => app.log.warn({ err }, 'housekeeping failed; the next round retries'));
+  const stopHousekeeping = startHousekeeping(rt.storage, systemClock, (err) => app.log.warn({ err }, 'housekeeping failed; the next round retries'), config.registrationUnusedTtl);
   let metricsServer: import('node:http').Server | null = null;
   const shutdown = async () => {
     stopHousekeeping();
@@ -121,7 +121,10 @@ async function main(): Promise<void> {
   }
   try {
     if (cluster.isWorker) return await serve(config, async () => {});
-    if (config.devLogin.forced) {
+    if (config.outbound.allowPrivateNetworks) {
+    process.stderr.write('portico: WARNING: PORTICO_OUTBOUND_ALLOW_PRIVATE_NETWORKS=on: client-supplied URLs may reach loopback and private addresses, over http. Development and tests only.\n');
+  }
+  if (config.devLogin.forced) {
       process.stderr.write('portico: WARNING: PORTICO_DEV_LOGIN=on: /dev/login signs anyone in as any email they type. Never use it on a server others can reach.\n');
     }
     await prepare(config);

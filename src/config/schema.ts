@@ -47,6 +47,18 @@ export interface Config {
   readonly maxConnections: number;
   /** Where `/metrics` is served: the public port, a separate listener, or nowhere. */
   readonly metrics: { readonly port: number | null; readonly host: string; readonly token: string | null };
+  /** Issue #10: clients identified by a Client ID Metadata Document (an https URL). */
+  readonly clientIdMetadataDocuments: boolean;
+  /** Issue #10: open dynamic client registration (RFC 7591/7592). */
+  readonly dynamicClientRegistration: boolean;
+  /** Scopes (besides the OIDC ones) that dynamic and metadata-document clients may ask for. */
+  readonly dynamicClientScopes: readonly string[];
+  /** New dynamic clients (registrations and first-seen documents) per client address per minute. */
+  readonly registrationRateLimit: number;
+  /** Seconds after which a dynamic client to which no token was ever issued is deleted. */
+  readonly registrationUnusedTtl: number;
+  /** The outbound HTTP policy (outbound/fetch.ts). */
+  readonly outbound: { readonly allowPrivateNetworks: boolean; readonly caFile: string | null };
 }
 
 export class ConfigError extends Error {}
@@ -85,6 +97,14 @@ export function isLoopbackUrl(raw: string): boolean {
     return false;
   }
   return host === 'localhost' || host.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '[::1]';
+}
+
+/** `on` / `off` (and the usual spellings of both); anything else stops the start. */
+export function onOff(name: string, raw: string | undefined, dflt: boolean): boolean {
+  if (raw === undefined || raw === '') return dflt;
+  if (['on', 'true', '1', 'yes'].includes(raw)) return true;
+  if (['off', 'false', '0', 'no'].includes(raw)) return false;
+  return fail(name, 'must be on or off', raw);
 }
 
 export const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];

@@ -176,3 +176,14 @@ export function parseApplicationFilter(query: { organization_id?: unknown }): { 
   }
   return { organizationId: v };
 }
+
+/**
+ * The scopes an application may be granted besides the OIDC ones: its own.
+ * A dynamic client that registered (or described itself) without `scope`
+ * may ask for any scope the environment allows dynamic clients
+ * (PORTICO_DYNAMIC_CLIENT_SCOPES): MCP clients learn scopes from the
+ * protected-resource metadata, after registering (issue #10).
+ */
+export function grantableScopes(app: Application, dynamicClientScopes: readonly string[]): readonly string[] {
+  return app.dynamic !== null && app.dynamic.metadata.scope === null ? dynamicClientScopes : app.scopes;
+}

@@ -139,7 +139,9 @@ export type OAuthErrorCode =
   | 'server_error'
   // RFC 7591 §3.2.2 (dynamic registration), also answered for a bad Client ID Metadata Document.
   | 'invalid_redirect_uri'
-  | 'invalid_client_metadata';
+  | 'invalid_client_metadata'
+  // RFC 6750 §3.1: a bad bearer token (the RFC 7592 registration access token).
+  | 'invalid_token';
 
 export interface OAuthErrorOptions {
   readonly status?: number;

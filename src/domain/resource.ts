@@ -19,3 +19,21 @@ export function canonicalResource(value: string): string | null {
   const tail = pathStart === -1 ? '' : rest.slice(pathStart);
   return `${url.protocol}//${url.host}${tail}`;
 }
+
+/**
+ * The configured resource a requested indicator names (issue #10): the same
+ * canonical string, or one that differs from it only by one trailing slash.
+ * MCP clients derive `resource` from the server URL, and `new URL(x).href`
+ * adds a slash to an origin (`https://mcp.example.com` becomes
+ * `https://mcp.example.com/`), so an exact-only compare turned working
+ * set-ups into a bare `invalid_target`. The token's `aud` is always the
+ * configured string, so the resource server's own check stays exact.
+ * Null when the indicator is not a resource URI or names nothing configured.
+ */
+export function configuredResource(requested: string, configured: readonly string[]): string | null {
+  const canonical = canonicalResource(requested);
+  if (canonical === null) return null;
+  if (configured.includes(canonical)) return canonical;
+  const other = canonical.endsWith('/') ? canonical.slice(0, -1) : `${canonical}/`;
+  return configured.includes(other) ? other : null;
+}

@@ -9,6 +9,7 @@ const HELP: Record<string, { type: 'counter' | 'histogram'; help: string }> = {
   portico_tokens_issued_total: { type: 'counter', help: 'Access tokens issued, by grant type.' },
   portico_token_errors_total: { type: 'counter', help: 'Token endpoint failures, by grant type and OAuth error code.' },
   portico_authorize_throttled_total: { type: 'counter', help: 'Authorizations refused with 429 because an address or a client started too many in a minute.' },
+  portico_outbound_requests_total: { type: 'counter', help: 'Outbound requests (metadata documents, jwks_uri), by purpose and outcome (HTTP status or failure).' },
   portico_worker_requests_total: { type: 'counter', help: 'HTTP requests answered, by serving process (node:cluster worker ID; 0 without workers).' },
   portico_http_request_duration_seconds: { type: 'histogram', help: 'HTTP request latency, by method, route and status.' },
 };

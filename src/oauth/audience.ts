@@ -1,6 +1,6 @@
 import { OAuthError } from '../domain/errors.ts';
 import type { Form } from '../domain/form.ts';
-import { canonicalResource } from '../domain/resource.ts';
+import { configuredResource } from '../domain/resource.ts';
 import type { OAuthDeps } from './deps.ts';
 
 /**
@@ -13,9 +13,12 @@ export function resolveAudience(deps: Pick<OAuthDeps, 'config' | 'environmentCli
   const requested = params.all('resource');
   if (requested.length === 0) return deps.environmentClientId;
   if (requested.length > 1) throw new OAuthError('invalid_target', 'Request one resource per token.');
-  const canonical = canonicalResource(requested[0]!);
-  if (canonical === null || !deps.config.resources.includes(canonical)) {
-    throw new OAuthError('invalid_target', 'The requested resource is not known to this server.');
-  }
-  return canonical;
+  const resource = configuredResource(requested[0]!, deps.config.resources);
+  if (resource === null) throw new OAuthError('invalid_target', unknownResource(requested[0]!));
+  return resource;
+}
+
+/** The invalid_target text: what was asked, and what this server does know (resource indicators are not secret). */
+export function unknownResource(requested: string): string {
+  return `The resource ${JSON.stringify(requested.slice(0, 200))} is not one this server issues tokens for (PORTICO_RESOURCES); resources compare exactly, up to one trailing slash.`;
 }

@@ -6,8 +6,10 @@ import { digestsEqual } from '../domain/keyring.ts';
 import type { OAuthDeps, RequestMeta } from './deps.ts';
 import { invalidClient } from './errors.ts';
 import { throttledFailure } from './throttle.ts';
+import { assertionIssuer, JWT_BEARER_ASSERTION, verifyClientAssertion } from './clients/assertion.ts';
+import { findClient, isDocumentClientId } from './clients/resolve.ts';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt';
 
 export interface AuthenticatedClient {
   readonly application: Application;
@@ -21,7 +23,7 @@ export interface ClientAuthInput {
   readonly meta: RequestMeta;
 }
 
-export type ClientAuthDeps = Pick<OAuthDeps, 'storage' | 'keyring' | 'clock' | 'config' | 'failures' | 'warn'>;
+export type ClientAuthDeps = Pick<OAuthDeps, 'storage' | 'keyring' | 'clock' | 'config' | 'failures' | 'warn' | 'ids' | 'outbound' | 'metrics'>;
 
 /** `last_used_at` is rewritten at most once a minute per secret (DESIGN.md §4). */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -31,6 +33,8 @@ interface Presented {
   readonly clientId: string;
   readonly secret: string | null;
   readonly method: ClientAuthMethod;
+  /** RFC 7523 client assertion (private_key_jwt). */
+  readonly assertion?: string;
 }
 
 /** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
@@ -39,9 +43,22 @@ function decodeBasicPart(part: string): string {
 }
 
 /** The credentials a request presents (RFC 6749 §2.3.1), without checking them. */
-export function presentedCredentials(authorization: string | undefined, form: Form): Presented {
+export function presentedCredentials(authorization: string | undefined, form: Form, acceptAssertions = false): Presented {
   const bodyId = form.get('client_id');
   const bodySecret = form.get('client_secret');
+  // Client assertions exist only where private_key_jwt is offered (metadata-document clients); elsewhere
+  // they are parameters nobody reads, and unknown parameters are ignored (RFC 6749 §3.1).
+  const assertionType = acceptAssertions ? form.get('client_assertion_type') : undefined;
+  const assertion = acceptAssertions ? form.get('client_assertion') : undefined;
+  if (assertionType !== undefined || assertion !== undefined) {
+    // RFC 7523 §2.2 (private_key_jwt): one method per request (RFC 6749 §2.3).
+    if (authorization !== undefined || bodySecret !== undefined) throw new OAuthError('invalid_request', 'Use one client authentication method, not a client assertion and a secret.');
+    if (assertionType !== JWT_BEARER_ASSERTION || assertion === undefined) throw invalidClient(false, 'client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer, with client_assertion.');
+    const issuer = assertionIssuer(assertion);
+    const clientId = bodyId ?? issuer;
+    if (clientId === null || (bodyId !== undefined && issuer !== null && issuer !== bodyId)) throw invalidClient(false, 'The client assertion does not name this client.');
+    return { clientId, secret: null, method: 'private_key_jwt', assertion };
+  }
   if (authorization !== undefined) {
     const m = /^Basic[ ]+([A-Za-z0-9+/]+=*)\s*$/i.exec(authorization);
     if (!m) throw invalidClient(true, 'Unsupported or malformed Authorization header; use HTTP Basic.');
@@ -82,19 +99,34 @@ async function failure(deps: ClientAuthDeps, meta: RequestMeta, clientId: string
  * `last_used_at` on the secret that matched.
  */
 export async function authenticateClient(deps: ClientAuthDeps, input: ClientAuthInput, options: { allowPublic: boolean } = { allowPublic: true }): Promise<AuthenticatedClient> {
-  const presented = presentedCredentials(input.authorization, input.form);
+  const presented = presentedCredentials(input.authorization, input.form, deps.config.clientIdMetadataDocuments);
   const basic = presented.method === 'client_secret_basic';
   const { clientId, secret } = presented;
+  const document = isDocumentClientId(deps, clientId);
   // Control characters (NUL above all: PostgreSQL cannot even compare it) cannot be in any client ID.
-  if (clientId.length === 0 || clientId.length > CLIENT_ID_MAX || /[\u0000-\u001f\u007f]/.test(clientId) || (secret !== null && secret.length > MAX_PRESENTED_SECRET_LENGTH)) {
+  if (clientId.length === 0 || (!document && clientId.length > CLIENT_ID_MAX) || /[\u0000-\u001f\u007f]/.test(clientId) || (secret !== null && secret.length > MAX_PRESENTED_SECRET_LENGTH)) {
     throw invalidClient(basic);
   }
+  // A metadata-document client (issue #10): fetched or refreshed first, so its row (the shared cache) is current.
+  if (document) await findClient(deps, clientId, input.meta);
   const credentials = await deps.storage.secrets.findCredentials(clientId);
+  const wantsAssertion = credentials?.application.dynamic?.metadata.tokenEndpointAuthMethod === 'private_key_jwt';
 
+  if (presented.method === 'private_key_jwt') {
+    if (!credentials || !wantsAssertion) throw await failure(deps, input.meta, credentials ? clientId : null, 'unexpected_assertion', basic);
+    try {
+      await verifyClientAssertion(deps, credentials.application, presented.assertion!);
+    } catch (err) {
+      const failed = await failure(deps, input.meta, clientId, 'bad_assertion', basic);
+      throw failed.status === 429 ? failed : err;
+    }
+    return { application: credentials.application, method: 'private_key_jwt' };
+  }
   if (secret === null) {
-    // `none`: only public OAuth apps (uses_pkce), which then must prove PKCE at the code exchange.
+    // `none`: only public OAuth apps (uses_pkce), which then must prove PKCE at the code exchange;
+    // never for a client whose metadata says it authenticates with a signed assertion.
     const app = credentials?.application;
-    if (options.allowPublic && app && app.type === 'oauth' && app.usesPkce) return { application: app, method: 'none' };
+    if (options.allowPublic && app && app.type === 'oauth' && app.usesPkce && !wantsAssertion) return { application: app, method: 'none' };
     throw await failure(deps, input.meta, credentials ? clientId : null, 'no_credentials', basic);
   }
   const digest = deps.keyring.digest('client-secret', secret);

@@ -5,6 +5,7 @@ import type { Keyring } from '../domain/keyring.ts';
 import type { Random } from '../domain/random.ts';
 import type { RequestMeta } from '../domain/request-meta.ts';
 import type { Metrics } from '../http/metrics.ts';
+import type { OutboundFetch } from '../outbound/fetch.ts';
 import type { Storage } from '../storage/port.ts';
 import type { KeyStore } from './keys/key-store.ts';
 import type { FailureLog } from './throttle.ts';
@@ -24,6 +25,8 @@ export interface OAuthDeps {
   readonly keys: KeyStore;
   readonly metrics: Metrics;
   readonly failures: FailureLog;
+  /** The only way to reach a URL a client supplied (metadata documents, jwks_uri). */
+  readonly outbound: OutboundFetch;
   /** `aud` of tokens requested without a resource: the environment's client ID. */
   readonly environmentClientId: string;
   /** Logs a failure nobody waits for (a background write), at warn with its cause: never swallowed silently. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { OAuthDeps } from './deps.ts';
+import { ASSERTION_ALGS } from './clients/assertion.ts';
 import { grants } from './grants/index.ts';
 
 /**
@@ -23,8 +24,11 @@ export function serverMetadata(deps: OAuthDeps) {
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-    // `none` only for public applications (uses_pkce), which must use PKCE.
-    token_endpoint_auth_methods_supported: [...secretMethods, 'none'],
+    // `none` only for public applications (uses_pkce), which must use PKCE; private_key_jwt for
+    // metadata-document clients that publish keys (RFC 7523).
+    token_endpoint_auth_methods_supported: [...secretMethods, 'none', ...(deps.config.clientIdMetadataDocuments ? ['private_key_jwt'] : [])],
+    ...(deps.config.clientIdMetadataDocuments && { token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS], client_id_metadata_document_supported: true }),
+    ...(deps.config.dynamicClientRegistration && { registration_endpoint: `${iss}/oauth2/register` }),
     introspection_endpoint_auth_methods_supported: secretMethods,
     revocation_endpoint_auth_methods_supported: [...secretMethods, 'none'],
     code_challenge_methods_supported: ['S256'],

@@ -5,6 +5,7 @@ import { discoveryRoutes } from './discovery.ts';
 import { oauthErrorHandler } from './errors.ts';
 import { registerFormParser } from '../http/form.ts';
 import { introspectionEndpoint } from './introspection.ts';
+import { registrationEndpoints } from './registration.ts';
 import { revocationEndpoint } from './revocation.ts';
 import { tokenEndpoint } from './token-endpoint.ts';
 import { userinfoEndpoint } from './userinfo.ts';
@@ -28,4 +29,5 @@ export async function oauthPlugin(app: FastifyInstance, deps: OAuthDeps): Promis
   userinfoEndpoint(app, deps);
   // HTML steps: their own (page) error handler, inheriting the form parser.
   await app.register(authorizePages, deps);
+  if (deps.config.dynamicClientRegistration) await app.register(registrationEndpoints, deps);
 }

@@ -1,10 +1,19 @@
 import type { FastifyInstance } from 'fastify';
+import type { Application } from '../domain/application.ts';
 import { OAuthError } from '../domain/errors.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { authenticateClient } from './client-auth.ts';
 import type { OAuthDeps } from './deps.ts';
 import { mapOAuthError, requireForm } from './errors.ts';
 import { grants } from './grants/index.ts';
+
+/** Stamped at most once a minute per client (a hot client must not write per token). */
+async function markUsed(deps: OAuthDeps, app: Application): Promise<void> {
+  const now = deps.clock.now();
+  const last = app.dynamic?.lastUsedAt;
+  if (last && now.getTime() - last.getTime() < 60_000) return;
+  await deps.storage.dynamicClients.markUsed(app.id, now, new Date(now.getTime() - 60_000));
+}
 
 /**
  * `POST /oauth2/token`: parse -> grants.get(grant_type) -> authenticate ->
@@ -23,6 +32,8 @@ export function tokenEndpoint(app: FastifyInstance, deps: OAuthDeps): void {
       const client = await authenticateClient(deps, { authorization: request.headers.authorization, form, meta });
       const response = await grant.handle({ params: form.only(grant.parameters), client, meta }, deps);
       deps.metrics.inc('portico_tokens_issued_total', { grant: grant.grantType });
+      // A dynamic client that obtained a token is "used": never purged silently (issue #10).
+      if (client.application.dynamic !== null) await markUsed(deps, client.application);
       return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response);
     } catch (err) {
       // The metric reads the mapped answer: one classification, the error handler's.

@@ -20,6 +20,11 @@ export interface ConsentView {
   readonly consentOptions: readonly ConsentOption[];
   /** Only consent options, because a first-party app skips the permission question. */
   readonly optionsOnly: boolean;
+  /**
+   * Issue #10: who vouches for the name. A metadata-document client is named by its document, so the
+   * page also shows the document's host; a self-registered client is marked as unverified.
+   */
+  readonly provenance: { readonly kind: 'document'; readonly host: string } | { readonly kind: 'registered' } | null;
 }
 
 export function consentPage(v: ConsentView): string {
@@ -38,7 +43,14 @@ export function consentPage(v: ConsentView): string {
     )
     .join('');
   const heading = v.optionsOnly ? `Continue to ${esc(v.appName)}` : `${esc(v.appName)} wants to access your account`;
+  const provenance =
+    v.provenance === null
+      ? ''
+      : v.provenance.kind === 'document'
+        ? `<p class="muted">This application describes itself at <strong>${esc(v.provenance.host)}</strong>. Only continue if you expected an application from there.</p>`
+        : '<p class="muted">This application registered itself with this server: its name has not been verified.</p>';
   const body = `<h1>${heading}</h1>
+${provenance}
 <p class="muted">Signed in as ${esc(v.userEmail)}${v.organizationName ? ` · ${esc(v.organizationName)}` : ''}</p>
 ${v.optionsOnly ? '' : `<p>It will be able to:</p><ul>${scopes}</ul>`}
 <p class="muted">You will be sent back to <strong>${esc(v.redirectHost)}</strong>.</p>

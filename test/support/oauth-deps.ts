@@ -11,6 +11,7 @@ import { createKeyStore, ensureSigningKey } from '../../src/oauth/keys/rotation.
 import { FailureLog } from '../../src/oauth/throttle.ts';
 import type { Application } from '../../src/domain/application.ts';
 import { openStorage } from '../../src/storage/sql/store.ts';
+import { outboundFetch } from '../../src/outbound/fetch.ts';
 
 /** A clock the test moves by hand. */
 export function manualClock(start = Date.now()): Clock & { advance(ms: number): void } {
@@ -46,6 +47,7 @@ export async function inProcessDeps(env: Record<string, string> = {}) {
     keys,
     metrics: new Metrics(),
     failures,
+    outbound: outboundFetch({ allowPrivateNetworks: config.outbound.allowPrivateNetworks, ca: null }),
     environmentClientId: 'client_ENVIRONMENT00000000000000',
     warn: (err, message) => warnings.push(`${message}: ${String(err)}`),
   };

@@ -26,7 +26,7 @@ describe('issue #9: validateAuthorizeRequest', () => {
   });
 
   const base = () => `client_id=${pub.clientId}&redirect_uri=${encodeURIComponent(CB)}&response_type=code&scope=openid&state=s&code_challenge=${CHALLENGE}&code_challenge_method=S256`;
-  const validate = (query: string) => validateAuthorizeRequest(env.deps, parseQuery(query) as Record<string, string | string[] | undefined>);
+  const validate = (query: string) => validateAuthorizeRequest(env.deps, parseQuery(query) as Record<string, string | string[] | undefined>, { ip: '192.0.2.1', userAgent: null, requestId: 'req_unit' });
   const pageFor = async (query: string, title: RegExp) => {
     const v = await validate(query);
     assert.equal(v.kind, 'page', JSON.stringify(v));

@@ -1,11 +1,15 @@
-import type { Application } from '../../domain/application.ts';
+import { grantableScopes, type Application } from '../../domain/application.ts';
 import { OIDC_SCOPES, type AuthorizationRequest } from '../../domain/authorization.ts';
 import { CODE_CHALLENGE } from '../../domain/pkce.ts';
 import { redirectUriMatches } from '../../domain/redirect-uri.ts';
-import { canonicalResource } from '../../domain/resource.ts';
+import { configuredResource } from '../../domain/resource.ts';
+import { unknownResource } from '../audience.ts';
 import { parseScopeParam } from '../../domain/scopes.ts';
 import type { OAuthDeps } from '../deps.ts';
+import { OAuthError } from '../../domain/errors.ts';
+import type { RequestMeta } from '../../domain/request-meta.ts';
 import { invalidQueryParameters } from '../../http/request-errors.ts';
+import { findClient } from '../clients/resolve.ts';
 import { verifyIdTokenHint } from '../tokens/jwt.ts';
 
 /** Errors that may not redirect: the client or its redirect URI is not established (RFC 6749 §4.1.2.1). */
@@ -57,7 +61,7 @@ function param(query: Query, name: string): { value: string | undefined; repeate
  * client and redirect URI first (failures show a page), everything else as an
  * error redirect to the verified URI.
  */
-export async function validateAuthorizeRequest(deps: Pick<OAuthDeps, 'storage' | 'keys' | 'config'>, rawQuery: Query): Promise<AuthorizeValidation> {
+export async function validateAuthorizeRequest(deps: Pick<OAuthDeps, 'storage' | 'keys' | 'config' | 'clock' | 'ids' | 'outbound' | 'metrics'>, rawQuery: Query, meta: RequestMeta): Promise<AuthorizeValidation> {
   const query = withoutEmpty(rawQuery);
   // Issue #8: a parameter this endpoint reads whose bytes are not UTF-8 is refused, never stored altered.
   const undecodable = [...invalidQueryParameters(rawQuery)].filter((name) => KNOWN.has(name));
@@ -65,8 +69,16 @@ export async function validateAuthorizeRequest(deps: Pick<OAuthDeps, 'storage' |
   if (undecodable.includes('client_id') || undecodable.includes('redirect_uri')) return page('Invalid request', 'client_id or redirect_uri is not valid UTF-8.');
   const clientId = param(query, 'client_id');
   if (clientId.repeated || clientId.value === undefined) return page('Invalid request', 'The request is missing a valid client_id.');
-  const app = clientId.value.length <= 255 ? await deps.storage.applications.find(clientId.value) : null;
-  if (!app || app.clientId !== clientId.value) return page('Unknown application', 'No application is registered with this client_id.');
+  let app;
+  try {
+    app = await findClient(deps, clientId.value, meta);
+  } catch (err) {
+    // A metadata document that cannot be used (issue #10): a page, never a redirect to a URI it named.
+    if (!(err instanceof OAuthError)) throw err;
+    if (err.status === 429) return page('Too many new applications', 'Too many new applications were seen from here in the last minute. Wait a minute and try again.', 429);
+    return page('This application cannot be used', `Its client metadata document was refused: ${err.message}`);
+  }
+  if (!app) return page('Unknown application', 'No application is registered with this client_id.');
   if (app.type !== 'oauth') return page('Not allowed', 'This application cannot sign users in.');
 
   const redirect = param(query, 'redirect_uri');
@@ -104,7 +116,7 @@ export async function validateAuthorizeRequest(deps: Pick<OAuthDeps, 'storage' |
   const scopeParam = param(query, 'scope').value;
   if (scopeParam === undefined) return fail('invalid_scope', 'scope is required.');
   const scopes = parseScopeParam(scopeParam);
-  const allowed = new Set<string>([...OIDC_SCOPES, ...app.scopes]);
+  const allowed = new Set<string>([...OIDC_SCOPES, ...grantableScopes(app, deps.config.dynamicClientScopes)]);
   if (scopes === null || scopes.length === 0 || !scopes.every((s) => allowed.has(s))) {
     return fail('invalid_scope', 'The requested scope is unknown or not granted to this application.');
   }
@@ -124,8 +136,8 @@ export async function validateAuthorizeRequest(deps: Pick<OAuthDeps, 'storage' |
   let resource: string | null = null;
   if (resources.length > 1) return fail('invalid_target', 'Request one resource per authorization.');
   if (resources.length === 1) {
-    resource = canonicalResource(resources[0]!);
-    if (resource === null || !deps.config.resources.includes(resource)) return fail('invalid_target', 'The requested resource is not known to this server.');
+    resource = configuredResource(resources[0]!, deps.config.resources);
+    if (resource === null) return fail('invalid_target', unknownResource(resources[0]!));
   }
 
   const promptParam = param(query, 'prompt').value;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { applyCookies, browserOf } from '../../http/cookies.ts';
+import { requestMeta } from '../../http/request-meta.ts';
 import { csrfMatches, csrfToken } from '../../pages/csrf.ts';
 import { pageErrorHandler } from '../../pages/errors.ts';
 import { PageFailure } from '../../domain/errors.ts';
@@ -62,7 +63,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
     if (deps.config.loginUrl === null && !deps.config.devLogin.enabled) {
       return sendPage(reply, 503, errorPage('Sign-in is not configured', 'This server issues machine-to-machine tokens only: it has no login page (PORTICO_LOGIN_URL) and the development login is off.'));
     }
-    const v = await validateAuthorizeRequest(deps, request.query);
+    const v = await validateAuthorizeRequest(deps, request.query, requestMeta(request));
     if (v.kind === 'page') return sendPage(reply, v.status, errorPage(v.title, v.message));
     if (v.kind === 'redirect') return reply.code(302).header('cache-control', 'no-store').redirect(errorRedirect(deps, v), 302);
     return go(reply, await startAuthorization(deps, browserOf(request), v.app, v.request));
@@ -141,6 +142,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
       userEmail: user?.email ?? '',
       consentOptions: interaction.consentOptions,
       optionsOnly: client.isFirstParty,
+      provenance: client.dynamic === null ? null : client.dynamic.metadata.source === 'cimd' ? { kind: 'document', host: hostOf(client.clientId) } : { kind: 'registered' },
     });
     return sendPage(reply, 200, html);
   });

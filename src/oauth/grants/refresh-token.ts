@@ -1,7 +1,7 @@
 import type { Grant } from '../../domain/authorization.ts';
 import { OAuthError } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
-import { canonicalResource } from '../../domain/resource.ts';
+import { configuredResource } from '../../domain/resource.ts';
 import { isSubset, parseScopeParam } from '../../domain/scopes.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { recordReuse, revokeFamily } from '../tokens/family.ts';
@@ -45,7 +45,7 @@ export const refreshToken: GrantModule<RefreshTokenDeps> = {
       scopes = parsed;
     }
     const resources = params.all('resource');
-    const asked = resources.length === 1 ? canonicalResource(resources[0]!) : null;
+    const asked = resources.length === 1 ? configuredResource(resources[0]!, deps.config.resources) : null;
     if (resources.length > 1 || (resources.length === 1 && (asked === null || asked !== current.resource))) {
       throw new OAuthError('invalid_target', 'A refresh token cannot change the resource.');
     }

@@ -1,4 +1,4 @@
-import type { Application } from '../../domain/application.ts';
+import { grantableScopes, type Application } from '../../domain/application.ts';
 import { OIDC_SCOPES, type Grant } from '../../domain/authorization.ts';
 import { SigningKeyUnavailableError } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
@@ -147,8 +147,8 @@ export function tokenResponse(accessToken: string, deps: Pick<TokenDeps, 'config
  * organization, and scopes an administrator removed from the application are
  * no longer issued. Null when the grant is no longer valid at all.
  */
-export async function entitledScopes(deps: Pick<OAuthDeps, 'storage'>, app: Application, grant: Grant, scopes: readonly string[]): Promise<string[] | null> {
+export async function entitledScopes(deps: Pick<OAuthDeps, 'storage' | 'config'>, app: Application, grant: Grant, scopes: readonly string[]): Promise<string[] | null> {
   if (grant.organizationId !== null && !(await deps.storage.memberships.exists(grant.userId, grant.organizationId))) return null;
-  const allowed = new Set<string>([...OIDC_SCOPES, ...app.scopes]);
+  const allowed = new Set<string>([...OIDC_SCOPES, ...grantableScopes(app, deps.config.dynamicClientScopes)]);
   return scopes.filter((s) => allowed.has(s));
 }

@@ -15,7 +15,8 @@ import { placeholder } from '../support/placeholders.ts';
 export const ENV = { PORTICO_AUTH_FAILURE_LIMIT: '999999', PORTICO_RESOURCES: 'https://api.example.test' };
 export const RESOURCE = 'https://api.example.test';
 /** Spellings of RESOURCE that are the same resource (RFC 8707 URIs compare scheme and host case-insensitively). */
-export const SAME_RESOURCE = [RESOURCE, 'HTTPS://API.EXAMPLE.TEST', 'https://API.example.test'];
+/** Spellings of RESOURCE: scheme and host case-insensitive, and (issue #10) one trailing slash more or less. */
+export const SAME_RESOURCE = [RESOURCE, 'HTTPS://API.EXAMPLE.TEST', 'https://API.example.test', `${RESOURCE}/`, 'HTTPS://API.EXAMPLE.TEST/'];
 /** Node's default limit for the request line and headers is 16 KiB. */
 export const MAX_REQUEST_HEAD = 15_000;
 
