@@ -49,6 +49,13 @@ export function discoveryRoutes(app: FastifyInstance, deps: OAuthDeps): void {
     reply.headers({ ...cors, 'cache-control': 'public, max-age=300' }).type('application/json; charset=utf-8').send(metadata);
   app.get('/.well-known/oauth-authorization-server', sendMetadata);
   app.get('/.well-known/openid-configuration', sendMetadata);
+  // RFC 8414 §3.1: with a path in the issuer, the metadata lives at the well-known path with the issuer's
+  // path inserted after it (a proxy in front forwards it as it is); OIDC Discovery appends instead.
+  const issuerPath = new URL(deps.config.issuer).pathname.replace(/\/+$/, '');
+  if (issuerPath !== '') {
+    app.get(`/.well-known/oauth-authorization-server${issuerPath}`, sendMetadata);
+    app.get(`${issuerPath}/.well-known/openid-configuration`, sendMetadata);
+  }
   const jwks = async (_req: unknown, reply: import('fastify').FastifyReply) =>
     reply.headers({ ...cors, 'cache-control': `public, max-age=${deps.config.jwksMaxAge}` }).send(deps.keys.jwks());
   app.get('/oauth2/jwks', jwks);

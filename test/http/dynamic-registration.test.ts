@@ -141,3 +141,22 @@ for (const dialect of DIALECTS) {
     }
   });
 }
+
+describe('issue #10 / security bar 30: an issuer with a path', () => {
+  it('issue #10 / security bar 30: metadata at the path-inserted well-known URL (RFC 8414 §3.1), issuer exactly the base URL', async () => {
+    const server = await startServer('sqlite', { env: { PORTICO_ISSUER: 'https://auth.example.test/tenant-a', PORTICO_DYNAMIC_CLIENT_REGISTRATION: 'on', PORTICO_CLIENT_ID_METADATA_DOCUMENTS: 'on' } });
+    try {
+      const inserted = await server.app.inject({ url: '/.well-known/oauth-authorization-server/tenant-a' });
+      assert.equal(inserted.statusCode, 200);
+      const meta = inserted.json<Record<string, unknown>>();
+      assert.equal(meta.issuer, 'https://auth.example.test/tenant-a');
+      assert.deepEqual(meta.code_challenge_methods_supported, ['S256']);
+      assert.ok((meta.token_endpoint_auth_methods_supported as string[]).includes('none'));
+      assert.equal(meta.registration_endpoint, 'https://auth.example.test/tenant-a/oauth2/register');
+      assert.equal(meta.client_id_metadata_document_supported, true);
+      assert.equal((await server.app.inject({ url: '/tenant-a/.well-known/openid-configuration' })).statusCode, 200);
+    } finally {
+      await server.close();
+    }
+  });
+});
