@@ -51,7 +51,10 @@ export function bearerChallenge({ error, description, scope, resourceMetadataUrl
  */
 function answer(res, status, headers, body) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
+  // setHeader rather than writeHead's argument: loggers and frameworks can read them back (getHeader).
+  for (const [name, value] of Object.entries({ 'content-type': 'application/json', 'cache-control': 'no-store', ...headers })) res.setHeader(name, value);
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.writeHead(status);
   res.end(text);
 }
 

@@ -163,6 +163,9 @@ export declare function mcpAuthInfo(info: TokenInfo): McpAuthInfo;
  * An OAuthTokenVerifier for requireBearerAuth. Throws the SDK's InvalidTokenError (401) and
  * ServerError (500), loaded from `@modelcontextprotocol/sdk/server/auth/errors.js` unless `errors` is given.
  */
-export declare function mcpTokenVerifier(verifier: Verifier, options?: { readonly errors?: McpErrorClasses | undefined }): {
-  verifyAccessToken(token: string): Promise<McpAuthInfo> | undefined;
-};
+export declare function mcpTokenVerifier(verifier: Verifier, options?: { readonly errors?: McpErrorClasses | undefined }): McpTokenVerifier;
+
+/** The SDK's OAuthTokenVerifier (server/auth/provider.js), structurally. */
+export interface McpTokenVerifier {
+  verifyAccessToken(token: string): Promise<McpAuthInfo>;
+}

@@ -34,7 +34,8 @@ function loadSdkErrors() {
  * An `OAuthTokenVerifier` for the SDK's requireBearerAuth. Scopes are left to requireBearerAuth's
  * `requiredScopes` (it answers 403 insufficient_scope itself).
  * @param {import('./index.d.ts').Verifier} verifier
- * @param {{ errors?: import('./index.d.ts').McpErrorClasses }} [options]
+ * @param {{ errors?: import('./index.d.ts').McpErrorClasses | undefined }} [options]
+ * @returns {import('./index.d.ts').McpTokenVerifier}
  */
 export function mcpTokenVerifier(verifier, { errors } = {}) {
   return {
