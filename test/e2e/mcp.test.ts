@@ -169,6 +169,7 @@ describe('MCP SDK clients against an MCP server guarded by portico/resource-serv
             // Without a refresh token the SDK starts a new authorization (the browser session skips the login).
             await assert.rejects(session.whoami(), (err) => sdk.isUnauthorized(err));
             assert.equal(provider.authorizationUrls.length, 2);
+            assert.equal(provider.steps.filter((step) => step === 'portico:login').length, 1, 'the browser session skipped the login');
             await session.finish(provider.callbacks[1]!);
             assert.equal((await session.whoami()).subject, who.subject);
           }
