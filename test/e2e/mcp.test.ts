@@ -29,9 +29,25 @@ interface Sdk {
   connect(url: URL, provider: PorticoClientProvider, fetch: Fetch): Promise<Attempt>;
 }
 
-function whoami(result: unknown): Whoami {
-  const [first] = (result as { content: { type: string; text: string }[] }).content;
-  return JSON.parse(first!.text) as Whoami;
+/** The part of either SDK's Client the test uses. */
+interface SdkClient<T> {
+  connect(transport: T): Promise<void>;
+  callTool(params: { name: string; arguments: Record<string, unknown> }): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Connects `client` over `transport`; an UnauthorizedError leaves it unconnected, waiting for `finish`. */
+async function attempt<T>(sdk: Pick<Sdk, 'isUnauthorized'>, client: SdkClient<T>, transport: T, finish: (callback: URL) => Promise<void>): Promise<Attempt> {
+  const connected = await client.connect(transport).then(() => true, (err: unknown) => (sdk.isUnauthorized(err) ? false : Promise.reject(err)));
+  return {
+    connected,
+    finish,
+    async whoami() {
+      const result = (await client.callTool({ name: 'whoami', arguments: {} })) as { content: { type: string; text: string }[] };
+      return JSON.parse(result.content[0]!.text) as Whoami;
+    },
+    close: () => client.close(),
+  };
 }
 
 const SDKS: Sdk[] = [
@@ -39,33 +55,19 @@ const SDKS: Sdk[] = [
     name: '@modelcontextprotocol/sdk 1.32.2',
     addsOfflineAccess: false,
     isUnauthorized: (err) => err instanceof V1Unauthorized,
-    async connect(url, provider, fetch) {
+    connect(url, provider, fetch) {
       const transport = new V1Transport(url, { authProvider: provider, fetch });
-      const client = new V1Client({ name: 'portico-test', version: '1.0.0' });
-      const connected = await client.connect(transport).then(() => true, (err: unknown) => (err instanceof V1Unauthorized ? false : Promise.reject(err)));
-      return {
-        connected,
-        finish: (callback) => transport.finishAuth(callback.searchParams.get('code')!),
-        whoami: async () => whoami(await client.callTool({ name: 'whoami', arguments: {} })),
-        close: () => client.close(),
-      };
+      return attempt(this, new V1Client({ name: 'portico-test', version: '1.0.0' }), transport, (callback) => transport.finishAuth(callback.searchParams.get('code')!));
     },
   },
   {
     name: '@modelcontextprotocol/client 2.4.0',
     addsOfflineAccess: true,
     isUnauthorized: (err) => err instanceof V2Unauthorized,
-    async connect(url, provider, fetch) {
+    connect(url, provider, fetch) {
       const transport = new V2Transport(url, { authProvider: provider, fetch });
-      const client = new V2Client({ name: 'portico-test', version: '1.0.0' });
-      const connected = await client.connect(transport).then(() => true, (err: unknown) => (err instanceof V2Unauthorized ? false : Promise.reject(err)));
-      return {
-        connected,
-        // 2.x checks the callback's iss (RFC 9207) when given the whole query.
-        finish: (callback) => transport.finishAuth(callback.searchParams),
-        whoami: async () => whoami(await client.callTool({ name: 'whoami', arguments: {} })),
-        close: () => client.close(),
-      };
+      // 2.x checks the callback's iss (RFC 9207) when given the whole query.
+      return attempt(this, new V2Client({ name: 'portico-test', version: '1.0.0' }), transport, (callback) => transport.finishAuth(callback.searchParams));
     },
   },
 ];
