@@ -12,7 +12,10 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client as V2Client, StreamableHTTPClientTransport as V2Transport, UnauthorizedError as V2Unauthorized } from '@modelcontextprotocol/client';
 import { mcpResource, PorticoClientProvider, recordingFetch, startMcpServer, type Guard, type McpTestServer, type SentRequest, type Whoami } from '../support/mcp.ts';
+import * as sdkErrors from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { createVerifier, mcpTokenVerifier } from 'portico/resource-server';
 import { manualClock } from '../support/oauth-deps.ts';
+import { seedM2MClient, tokenRequest } from '../support/seed.ts';
 import { api, freePort, startServer, type TestServer } from '../support/server.ts';
 
 const REDIRECT = 'http://127.0.0.1/callback';
@@ -98,6 +101,22 @@ describe('MCP SDK clients against an MCP server guarded by portico/resource-serv
   after(async () => {
     for (const server of servers.values()) await server.close();
     await portico.close();
+  });
+
+  it('issue #10: mcpTokenVerifier gives AuthInfo for a valid token, and the SDK\'s InvalidTokenError / ServerError otherwise', async () => {
+    const mcp = servers.get('authenticate')!;
+    const m2m = await seedM2MClient(portico, ['mcp:tools']);
+    const res = await tokenRequest(portico, { grant_type: 'client_credentials', resource: mcp.resource }, { id: m2m.clientId, secret: m2m.secret });
+    const { access_token: token } = (await res.json()) as { access_token: string };
+    const verifier = createVerifier({ issuer: portico.baseUrl, resource: mcp.resource, now: () => clock.now() });
+    const info = await mcpTokenVerifier(verifier).verifyAccessToken(token);
+    assert.deepEqual([info.clientId, info.scopes, info.resource.href, info.extra.subject, info.extra.organizationId], [m2m.clientId, ['mcp:tools'], mcp.resource, m2m.clientId, m2m.orgId]);
+    // Found by import from the helper, or given: either way the classes requireBearerAuth maps.
+    for (const adapter of [mcpTokenVerifier(verifier), mcpTokenVerifier(verifier, { errors: sdkErrors })]) {
+      await assert.rejects(adapter.verifyAccessToken(`${token}x`), (err) => err instanceof sdkErrors.InvalidTokenError && err.message === 'The access token signature is invalid');
+    }
+    const unreadable = createVerifier({ issuer: portico.baseUrl, resource: mcp.resource, jwksUrl: `${portico.baseUrl}/no-jwks` });
+    await assert.rejects(mcpTokenVerifier(unreadable).verifyAccessToken(token), (err) => err instanceof sdkErrors.ServerError);
   });
 
   for (const sdk of SDKS) {
