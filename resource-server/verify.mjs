@@ -76,6 +76,7 @@ export function createVerifier({ issuer, resource, jwksUrl, clockToleranceSecond
      */
     async verify(token, { requiredScopes = [] } = {}) {
       if (typeof token !== 'string' || token.length === 0) throw new InvalidTokenError('No access token');
+      /** @type {import('jose').JWTPayload} */
       let payload;
       try {
         ({ payload } = await jwtVerify(token, keys, {
@@ -105,7 +106,8 @@ export function createVerifier({ issuer, resource, jwksUrl, clockToleranceSecond
         clientId: payload.client_id,
         scopes,
         organizationId: typeof payload.org_id === 'string' ? payload.org_id : null,
-        expiresAt: payload.exp,
+        // Required (REQUIRED_CLAIMS), and jose checked it is a number.
+        expiresAt: /** @type {number} */ (payload.exp),
         resource,
         claims: payload,
       };
