@@ -7,6 +7,7 @@ import { SqlAudit } from './audit.ts';
 import { SqlAuthFailures } from './auth-failures.ts';
 import { SqlConsents } from './consents.ts';
 import { SqlAuthorizationCodes } from './codes.ts';
+import { SqlDeviceAuthorizations } from './device-authorizations.ts';
 import { SqlRefreshTokens } from './refresh-tokens.ts';
 import { SqlInteractions, SqlSessions } from './interactions.ts';
 import { translateError, translating } from './errors.ts';
@@ -41,6 +42,7 @@ function repositories(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Rep
     consents: translating(new SqlConsents(db)),
     codes: translating(new SqlAuthorizationCodes(db)),
     refreshTokens: translating(new SqlRefreshTokens(db)),
+    deviceAuthorizations: translating(new SqlDeviceAuthorizations(db, dialect)),
   };
 }
 
