@@ -46,8 +46,10 @@ export interface Config {
   readonly devLogin: { readonly enabled: boolean; readonly forced: boolean };
   /** Fastify `trustProxy`: false, a hop count, or trusted addresses/CIDRs. */
   readonly trustProxy: false | number | readonly string[];
-  /** New authorizations per minute per client address; a client_id may start 20 times as many. */
+  /** New authorizations (and device authorizations) per minute per client address; a client_id may start 20 times as many. */
   readonly authorizeRateLimit: number;
+  /** Wrong user codes per minute from one address on `/device` before it answers 429 (RFC 8628 §5.1). */
+  readonly userCodeFailureLimit: number;
   /** Seconds a request's head and body may take to arrive before 408 and close. */
   readonly requestTimeoutSeconds: number;
   /** Open connections per process; past it new connections are closed at once. */
@@ -383,7 +385,7 @@ export const SETTINGS = [
     key: 'authorizeRateLimit',
     env: ['PORTICO_AUTHORIZE_RATE_LIMIT'],
     description:
-      'New authorizations (`/oauth2/authorize` requests that start a sign-in) allowed per minute from one client address (IPv6: per /64); one `client_id` may start 20 times as many from all addresses together. Past either limit the browser gets a 429 page with `Retry-After`. Counted in the database, so shared by every node. Bounds the rows unauthenticated callers can create.',
+      'New authorizations (`/oauth2/authorize` requests that start a sign-in, codes entered on `/device`) and, counted apart, new device authorizations (`/oauth2/device_authorization`) allowed per minute from one client address (IPv6: per /64); one `client_id` may start 20 times as many from all addresses together. Past either limit the browser gets a 429 page, and a device `429 slow_down`, with `Retry-After`. Counted in the database, so shared by every node. Bounds the rows unauthenticated callers can create.',
     defaultText: '`30`',
     parse(raw) {
       if (raw === undefined) return 30;
@@ -391,6 +393,18 @@ export const SETTINGS = [
       return Number(raw);
     },
   } satisfies Setting<'authorizeRateLimit'>,
+  {
+    key: 'userCodeFailureLimit',
+    env: ['PORTICO_USER_CODE_FAILURE_LIMIT'],
+    description:
+      'Wrong user codes (device sign-in, `/device`) allowed per minute from one client address (IPv6: per /64). User codes are short by design (RFC 8628 §5.1), so past the limit every code from that address is refused with a 429 page and `Retry-After` until the minute is over. Counted in the database, so shared by every node.',
+    defaultText: '`10`',
+    parse(raw) {
+      if (raw === undefined) return 10;
+      if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1) fail('PORTICO_USER_CODE_FAILURE_LIMIT', 'must be an integer between 1 and 999999', raw);
+      return Number(raw);
+    },
+  } satisfies Setting<'userCodeFailureLimit'>,
   {
     key: 'requestTimeoutSeconds',
     env: ['PORTICO_REQUEST_TIMEOUT_SECONDS'],

@@ -20,6 +20,8 @@ export interface ConsentView {
   readonly consentOptions: readonly ConsentOption[];
   /** Only consent options, because a first-party app skips the permission question. */
   readonly optionsOnly: boolean;
+  /** A device sign-in (RFC 8628): the user code, shown so the user can compare it with their device (§5.4). */
+  readonly deviceUserCode: string | null;
 }
 
 export function consentPage(v: ConsentView): string {
@@ -37,15 +39,21 @@ export function consentPage(v: ConsentView): string {
           .join('')}</select>`,
     )
     .join('');
-  const heading = v.optionsOnly ? `Continue to ${esc(v.appName)}` : `${esc(v.appName)} wants to access your account`;
+  const device = v.deviceUserCode;
+  const heading = device !== null ? `Sign in to ${esc(v.appName)} on a device?` : v.optionsOnly ? `Continue to ${esc(v.appName)}` : `${esc(v.appName)} wants to access your account`;
+  const where =
+    device !== null
+      ? `<p>Confirm that your device shows this code:</p><p class="code">${esc(device)}</p>
+<p class="muted">Only allow this if you started the sign-in on your own device just now. If someone sent you this code or link, choose Deny.</p>`
+      : `<p class="muted">You will be sent back to <strong>${esc(v.redirectHost)}</strong>.</p>`;
   const body = `<h1>${heading}</h1>
 <p class="muted">Signed in as ${esc(v.userEmail)}${v.organizationName ? ` · ${esc(v.organizationName)}` : ''}</p>
 ${v.optionsOnly ? '' : `<p>It will be able to:</p><ul>${scopes}</ul>`}
-<p class="muted">You will be sent back to <strong>${esc(v.redirectHost)}</strong>.</p>
+${where}
 <form method="post" action="/oauth2/authorize/consent">
 <input type="hidden" name="interaction" value="${esc(v.interactionId)}"><input type="hidden" name="csrf" value="${esc(v.csrf)}">
 ${options}
-<div class="actions"><button class="secondary" type="submit" name="decision" value="deny">Cancel</button><button class="primary" type="submit" name="decision" value="allow">Allow</button></div>
+<div class="actions"><button class="secondary" type="submit" name="decision" value="deny">${device !== null ? 'Deny' : 'Cancel'}</button><button class="primary" type="submit" name="decision" value="allow">Allow</button></div>
 </form>`;
   return layout(`Authorize ${v.appName}`, body);
 }
