@@ -349,8 +349,6 @@ export interface ConsentRepository {
   deleteMany(ids: readonly string[]): Promise<void>;
   /** The user's consents to one application (one per organization and resource). */
   findForApplication(userId: string, applicationId: string): Promise<Consent[]>;
-  /** Deletes the user's consents to one application. */
-  deleteForApplication(userId: string, applicationId: string): Promise<void>;
 }
 
 export type ConsumeCodeResult =

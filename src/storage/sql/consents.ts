@@ -108,8 +108,4 @@ export class SqlConsents implements ConsentRepository {
     const rows = await this.#db.selectFrom('consents').selectAll().where('user_id', '=', userId).where('application_id', '=', applicationId).execute();
     return rows.map(toConsent);
   }
-
-  async deleteForApplication(userId: string, applicationId: string): Promise<void> {
-    await this.#db.deleteFrom('consents').where('user_id', '=', userId).where('application_id', '=', applicationId).execute();
-  }
 }
