@@ -17,3 +17,6 @@ export function chromiumPath(): string | null {
 export function browserSuiteOptions(): { skip: string | false } {
   return { skip: chromiumPath() === null ? 'Chromium is not installed (apt-get install chromium; CI installs it and requires it)' : false };
 }
+
+/** Flags for a quiet headless Chromium in CI (no sandbox in containers, no background traffic). */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
