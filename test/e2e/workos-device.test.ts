@@ -10,7 +10,7 @@ import { WorkOS } from '@workos-inc/node';
 import { decodeJwt } from 'jose';
 import { checkResponse, recordResponses, type RecordedResponse } from '../contract/openapi.ts';
 import { dialectSuite, DIALECTS } from '../support/databases.ts';
-import { CookieJar, get, hiddenFields, postForm } from '../support/oauth-flow.ts';
+import { deviceSignInOverHttp } from '../support/device-http.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
 const LOGIN_URL = 'https://login.company.test/sso';
@@ -40,31 +40,25 @@ for (const dialect of DIALECTS) {
 
     /** The person at /device: the code, the company's login (via the SDK), the consent page with an option. */
     const approveInBrowser = async (userCode: string, user: { id: string; email: string }, decision: 'allow' | 'deny' = 'allow'): Promise<string> => {
-      const jar = new CookieJar();
-      const entry = await get(`${server.baseUrl}/device?user_code=${userCode}`, jar);
-      const entered = await postForm(`${server.baseUrl}/device`, jar, { ...hiddenFields(await entry.text()), user_code: userCode });
-      assert.equal(entered.status, 303);
-      const login = new URL(entered.headers.get('location')!);
-      assert.equal(`${login.origin}${login.pathname}`, LOGIN_URL);
-      const { redirectUri } = await workos.connect.completeOAuth2({
-        externalAuthId: login.searchParams.get('external_auth_id')!,
-        user: { ...user, firstName: 'Lin', lastName: 'Ng' },
-        userConsentOptions: [{ claim: 'urn:acme:region', type: 'enum', label: 'Region', choices: [{ value: 'eu', label: 'Europe' }, { value: 'us', label: 'US' }] }],
-      } as never);
-      let res = await get(redirectUri, jar);
-      let next = new URL(res.headers.get('location')!, server.baseUrl);
-      if (next.pathname === '/oauth2/authorize/organization') {
-        const page = await get(next.href, jar);
-        res = await postForm(`${server.baseUrl}/oauth2/authorize/organization`, jar, { ...hiddenFields(await page.text()), organization_id: org });
-        res = await get(new URL(res.headers.get('location')!, server.baseUrl).href, jar);
-        next = new URL(res.headers.get('location')!, server.baseUrl);
-      }
-      assert.equal(next.pathname, '/oauth2/authorize/consent');
-      const html = await (await get(next.href, jar)).text();
-      assert.ok(html.includes(userCode), 'the consent page shows the code');
-      const decided = await postForm(`${server.baseUrl}/oauth2/authorize/consent`, jar, { ...hiddenFields(html), 'claim:urn:acme:region': 'eu', decision });
-      assert.equal(decided.status, 303);
-      return new URL(decided.headers.get('location')!).pathname;
+      const { final, consentHtml } = await deviceSignInOverHttp(server, {
+        userCode,
+        user,
+        decision,
+        organizationId: org,
+        claims: { 'urn:acme:region': 'eu' },
+        complete: async (login) => {
+          assert.equal(`${login.origin}${login.pathname}`, LOGIN_URL);
+          return (
+            await workos.connect.completeOAuth2({
+              externalAuthId: login.searchParams.get('external_auth_id')!,
+              user: { ...user, firstName: 'Lin', lastName: 'Ng' },
+              userConsentOptions: [{ claim: 'urn:acme:region', type: 'enum', label: 'Region', choices: [{ value: 'eu', label: 'Europe' }, { value: 'us', label: 'US' }] }],
+            } as never)
+          ).redirectUri;
+        },
+      });
+      assert.ok(consentHtml.includes(userCode), 'the consent page shows the code');
+      return final.pathname;
     };
     const authenticate = (deviceCode: string, extra: Record<string, unknown> = {}) =>
       post(server, '/user_management/authenticate', { client_id: cli.client_id, grant_type: DEVICE_GRANT, device_code: deviceCode, ip_address: '203.0.113.42', user_agent: 'acme-cli/1.0', ...extra });
