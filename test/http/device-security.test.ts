@@ -166,6 +166,21 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([refused.status, (await json<{ error: string }>(refused)).error], [400, 'unauthorized_client']);
     });
 
+    it('exactly one of 20 parallel polls of an approved code redeems it, across two nodes on one database', async () => {
+      const second = await startServer(dialect, { shareWith: server, clock });
+      try {
+        for (let round = 0; round < 3; round++) {
+          const d = await startDeviceOverHttp(server, cli);
+          await deviceSignInOverHttp(server, { userCode: d.user_code, user: { id: `sec-race-${round}`, email: `race${round}@example.test` } });
+          const results = await Promise.all(Array.from({ length: 20 }, (_, i) => pollDevice(i % 2 === 0 ? server : second, cli, d.device_code)));
+          assert.equal(results.filter((r) => r.status === 200).length, 1, `round ${round}`);
+          assert.deepEqual([...new Set(results.filter((r) => r.status !== 200).map((r) => `${r.status} ${String(r.body.error)}`))], ['400 invalid_grant']);
+        }
+      } finally {
+        await second.close();
+      }
+    });
+
     it('expired device authorizations are purged by housekeeping', async () => {
       const d = await startDeviceOverHttp(server, cli);
       clock.advance(301_000 + 3_600_000);
