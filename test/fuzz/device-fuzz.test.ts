@@ -176,7 +176,8 @@ for (const dialect of DIALECTS) {
       const exchange = (extra: [string, string][], who: [string, string] = ['@@mcp@@', '@@mcpsecret@@']): Example => [['@@exchange@@', [['subject_token', '@@userToken@@'], ...extra], true], who];
       // Successes and near misses the random runs would rarely find: the oracles must see them.
       const examples: Example[] = [
-        device('@@approved@@~upper'), device('@@approved@@', '@@tv@@'), device('@@approved@@'), device('@@approved@@'), device('@@pending@@'), device('@@denied@@'), device('@@pending@@~chop'),
+        device('@@approved@@~upper'), device('@@approved@@', '@@tv@@'), [['@@grant@@', [['device_code', '@@approved@@']], false], ['@@tv@@', '@@tvsecret@@']],
+        device('@@approved@@'), device('@@approved@@'), device('@@pending@@'), device('@@denied@@'), device('@@pending@@~chop'),
         exchange([['resource', '@@resource@@']]), exchange([['resource', '@@resource@@'], ['scope', 'posts:read']]), exchange([['resource', '@@resource@@'], ['scope', 'openid posts:read offline_access']]),
         exchange([['resource', 'https://evil.example.test']]), exchange([['resource', '@@resource@@']], ['@@tv@@', '@@tvsecret@@']), exchange([['resource', '@@resource@@']], ['@@m2m@@', '@@m2msecret@@']),
         [['@@exchange@@', [['subject_token', '@@m2mToken@@'], ['resource', '@@resource@@']], true], ['@@mcp@@', '@@mcpsecret@@']],
