@@ -9,20 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { Clock } from '../../src/domain/clock.ts';
 import { browserSuiteOptions, CHROMIUM_ARGS, chromiumPath } from '../support/browser.ts';
 import { dialectSuite, DIALECTS } from '../support/databases.ts';
+import { offsetClock } from '../support/oauth-deps.ts';
 import { signInOnDevice } from '../support/device-browser.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 
 const STEP_TIMEOUT = 15_000;
 const SCOPES = 'openid email offline_access posts:read';
-
-/** Real time plus an offset the test moves: tokens stay plausible to openid-client, codes can expire. */
-function offsetClock(): Clock & { advance(ms: number): void } {
-  let offset = 0;
-  return { now: () => new Date(Date.now() + offset), advance: (ms) => void (offset += ms) };
-}
 
 async function created<T>(res: Response, what: string): Promise<T> {
   if (res.status !== 201) throw new Error(`${what} -> ${res.status}: ${await res.text()}`);

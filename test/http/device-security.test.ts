@@ -5,17 +5,12 @@
 // authenticate at the device endpoint, and device authorizations are bounded per address by their rows.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Clock } from '../../src/domain/clock.ts';
 import { housekeep } from '../../src/housekeeping.ts';
 import { dialectSuite, DIALECTS } from '../support/databases.ts';
+import { offsetClock } from '../support/oauth-deps.ts';
 import { deviceSignInOverHttp, pollDevice, startDeviceOverHttp } from '../support/device-http.ts';
 import { CookieJar, get, hiddenFields, postForm } from '../support/oauth-flow.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
-
-function offsetClock(): Clock & { advance(ms: number): void } {
-  let offset = 0;
-  return { now: () => new Date(Date.now() + offset), advance: (ms) => void (offset += ms) };
-}
 
 async function json<T>(res: Response): Promise<T> {
   return (await res.json()) as T;
