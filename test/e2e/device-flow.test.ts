@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { browserSuiteOptions, CHROMIUM_ARGS, chromiumPath } from '../support/browser.ts';
+import { browserSuiteOptions, CHROMIUM_ARGS, chromiumPath, freshPage } from '../support/browser.ts';
 import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { offsetClock } from '../support/oauth-deps.ts';
 import { signInOnDevice } from '../support/device-browser.ts';
@@ -60,13 +60,7 @@ for (const dialect of DIALECTS) {
     let clock: ReturnType<typeof offsetClock>;
     let browser: Browser;
     const contexts: BrowserContext[] = [];
-    const newPage = async (): Promise<Page> => {
-      const context = await browser.newContext();
-      context.setDefaultTimeout(STEP_TIMEOUT);
-      context.setDefaultNavigationTimeout(STEP_TIMEOUT);
-      contexts.push(context);
-      return context.newPage();
-    };
+    const newPage = (): Promise<Page> => freshPage(browser, contexts, STEP_TIMEOUT);
 
     before(async () => {
       clock = offsetClock();

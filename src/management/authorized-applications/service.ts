@@ -42,6 +42,27 @@ export async function withdrawConsents(
   await recordEvent(tx, deps, ctx, 'authorized_application.deleted', event.organizationId, { ...event.data, application_id: app.id, consent_ids: ids });
 }
 
+/**
+ * Deletes the authorized application `idOrClientId` (application ID or client
+ * ID) among the consents `select` finds for it: 404 when the application is
+ * unknown or nothing was authorized, else every one is withdrawn (above).
+ */
+export async function deleteAuthorizedApplications(
+  deps: ManagementDeps,
+  ctx: AuditContext,
+  idOrClientId: string,
+  select: (tx: Repositories, app: Application) => Promise<Consent[]>,
+  event: { readonly organizationId: string | null; readonly data: (consents: readonly Consent[]) => Readonly<Record<string, unknown>> },
+): Promise<void> {
+  const app = await deps.storage.applications.find(idOrClientId);
+  if (!app) throw new NotFoundError('Application', idOrClientId);
+  await deps.storage.transaction(async (tx) => {
+    const consents = await select(tx, app);
+    if (consents.length === 0) throw new NotFoundError('Authorized application', idOrClientId);
+    await withdrawConsents(tx, deps, ctx, app, consents, { organizationId: event.organizationId, data: event.data(consents) });
+  });
+}
+
 async function organization(deps: ManagementDeps, id: string): Promise<void> {
   if (!(await deps.storage.organizations.get(id))) throw new NotFoundError('Organization', id);
 }
@@ -60,17 +81,14 @@ export async function listOrganizationAuthorizedApplications(deps: ManagementDep
 
 /**
  * `DELETE /organizations/:id/authorized_applications/:application_id`
- * (Portico's counterpart of the per-user delete, by application ID or client
- * ID): withdraws every consent the organization's members gave that
- * application for it, and what those consents produced.
+ * (Portico's counterpart of the per-user delete): withdraws every consent the
+ * organization's members gave that application for it, and what those
+ * consents produced.
  */
 export async function deleteOrganizationAuthorizedApplication(deps: ManagementDeps, ctx: AuditContext, organizationId: string, idOrClientId: string): Promise<void> {
   await organization(deps, organizationId);
-  const app = await deps.storage.applications.find(idOrClientId);
-  if (!app) throw new NotFoundError('Application', idOrClientId);
-  await deps.storage.transaction(async (tx) => {
-    const consents = await tx.consents.findForOrganization(organizationId, app.id);
-    if (consents.length === 0) throw new NotFoundError('Authorized application', idOrClientId);
-    await withdrawConsents(tx, deps, ctx, app, consents, { organizationId, data: { organization_id: organizationId, user_ids: [...new Set(consents.map((c) => c.userId))] } });
+  await deleteAuthorizedApplications(deps, ctx, idOrClientId, (tx, app) => tx.consents.findForOrganization(organizationId, app.id), {
+    organizationId,
+    data: (consents) => ({ organization_id: organizationId, user_ids: [...new Set(consents.map((c) => c.userId))] }),
   });
 }

@@ -6,7 +6,7 @@ import type { User } from '../../domain/user.ts';
 import { BodyReader } from '../../domain/validate.ts';
 import type { Membership } from '../../storage/port.ts';
 import { recordEvent } from '../audit.ts';
-import { withApplications, withdrawConsents, type AuthorizedApplication } from '../authorized-applications/service.ts';
+import { deleteAuthorizedApplications, withApplications, type AuthorizedApplication } from '../authorized-applications/service.ts';
 import type { ManagementDeps } from '../deps.ts';
 
 export async function getUser(deps: ManagementDeps, id: string): Promise<User> {
@@ -30,13 +30,7 @@ export async function listAuthorizedApplications(deps: ManagementDeps, userId: s
  */
 export async function deleteAuthorizedApplication(deps: ManagementDeps, ctx: AuditContext, userId: string, idOrClientId: string): Promise<void> {
   await getUser(deps, userId);
-  const app = await deps.storage.applications.find(idOrClientId);
-  if (!app) throw new NotFoundError('Application', idOrClientId);
-  await deps.storage.transaction(async (tx) => {
-    const consents = await tx.consents.findForApplication(userId, app.id);
-    if (consents.length === 0) throw new NotFoundError('Authorized application', idOrClientId);
-    await withdrawConsents(tx, deps, ctx, app, consents, { organizationId: null, data: { user_id: userId } });
-  });
+  await deleteAuthorizedApplications(deps, ctx, idOrClientId, (tx, app) => tx.consents.findForApplication(userId, app.id), { organizationId: null, data: () => ({ user_id: userId }) });
 }
 
 export async function createMembership(deps: ManagementDeps, ctx: AuditContext, body: unknown): Promise<Membership> {

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Grant } from '../../domain/authorization.ts';
 import { pollTiming, type DeviceAuthorization } from '../../domain/device.ts';
 import type { CreateInteractionResult, DeviceAuthorizationRepository, InteractionLimits, NewDeviceAuthorization } from '../port.ts';
+import { grantFields } from './grant-rows.ts';
 import { createLimited } from './limits.ts';
 import { atomically, fromIso, fromIsoOrNull, parseJson, toIso, unstorable } from './rows.ts';
 import type { Database, DeviceAuthorizationsTable } from './schema.ts';
@@ -15,16 +16,7 @@ function toStatus(s: string): DeviceAuthorization['status'] {
 /** The approved grant, when the row holds one (every column is set together by `approve`). */
 function grantOf(r: Row): Grant | null {
   if (r.user_id === null || r.consent_id === null || r.granted_scopes === null || r.claims === null || r.auth_time === null) return null;
-  return {
-    clientId: r.client_id,
-    userId: r.user_id,
-    consentId: r.consent_id,
-    scopes: parseJson<string[]>(r.granted_scopes),
-    resource: r.resource,
-    organizationId: r.organization_id,
-    claims: parseJson<Record<string, string>>(r.claims),
-    authTime: fromIso(r.auth_time),
-  };
+  return grantFields({ ...r, user_id: r.user_id, consent_id: r.consent_id, scopes: r.granted_scopes, claims: r.claims, auth_time: r.auth_time });
 }
 
 function toDevice(r: Row): DeviceAuthorization {
