@@ -5,6 +5,7 @@ import { ID_PREFIX } from '../../domain/ids.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { openUserCode } from './start.ts';
 
+/** What ending a device sign-in needs. */
 export type DeviceApprovalDeps = Pick<OAuthDeps, 'config' | 'storage' | 'keyring' | 'clock' | 'ids'>;
 
 const noLongerValid = () => new PageFailure(400, 'This code is no longer valid', 'It has expired or was already used. Start again on your device to get a new code.');

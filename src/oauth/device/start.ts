@@ -12,6 +12,7 @@ import { PER_CLIENT_FACTOR } from '../authorize/flow.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { tokenDigest } from '../tokens/issue.ts';
 
+/** What starting a device authorization needs. */
 export type DeviceStartDeps = Pick<OAuthDeps, 'config' | 'storage' | 'keyring' | 'clock' | 'ids' | 'random' | 'metrics'>;
 
 /** RFC 8628 §3.2 device authorization response (the WorkOS `DeviceAuthorizationResponse`). */

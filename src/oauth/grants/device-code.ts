@@ -3,8 +3,10 @@ import { ID_PREFIX } from '../../domain/ids.ts';
 import { entitledScopes, issueUserTokens, planAccess, tokenDigest, type UserTokenDeps } from '../tokens/issue.ts';
 import type { GrantModule } from './types.ts';
 
+/** The device grant mints a user's tokens and reads and redeems device authorizations. */
 export type DeviceCodeDeps = UserTokenDeps;
 
+/** RFC 8628 §3.4. */
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 const invalidGrant = (why = 'The device code is invalid.') => new OAuthError('invalid_grant', why);

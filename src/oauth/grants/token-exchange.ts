@@ -6,8 +6,10 @@ import { ACCESS_TOKEN_TYPE, signExchangedAccessToken, type TokenDeps } from '../
 import { liveAccessToken, MAX_EXCHANGE_CHAIN } from '../tokens/live.ts';
 import type { GrantModule } from './types.ts';
 
+/** Token exchange signs one token and reads live tokens, consents and memberships. */
 export type TokenExchangeDeps = Pick<TokenDeps, 'config' | 'clock' | 'ids' | 'keys'> & Pick<OAuthDeps, 'storage'>;
 
+/** RFC 8693 §2.1. */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 /**

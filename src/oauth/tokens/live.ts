@@ -3,6 +3,7 @@ import type { Consent } from '../../domain/authorization.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { verifyJwt, type AccessTokenClaims } from './jwt.ts';
 
+/** What deciding whether an access token is live needs. */
 export type LiveTokenDeps = Pick<OAuthDeps, 'keys' | 'config' | 'clock' | 'storage'>;
 
 /** An exchanged token names at most this many tokens it came from (RFC 8693 exchanges of exchanges). */
