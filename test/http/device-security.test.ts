@@ -208,6 +208,23 @@ describe('issue #11: device limits and https cookies', () => {
     assert.equal(twin.status, 429, 'the WorkOS twin counts the same rows');
   });
 
+  it('with no login at all (no PORTICO_LOGIN_URL, development login off) device sign-in is off: 403 access_denied before anything is stored', async () => {
+    const m2mOnly = await startServer('sqlite', { env: { PORTICO_DEV_LOGIN: 'off' } });
+    try {
+      const cli = (await json<{ client_id: string }>(await api(m2mOnly, '/connect/applications', { method: 'POST', body: { name: 'Off CLI', application_type: 'oauth', is_first_party: true, uses_pkce: true } }))).client_id;
+      for (const [path, init] of [
+        ['/oauth2/device_authorization', form({ client_id: cli })],
+        ['/user_management/authorize/device', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_id: cli }) }],
+      ] as const) {
+        const res = await fetch(`${m2mOnly.baseUrl}${path}`, init);
+        assert.deepEqual([res.status, (await json<{ error: string }>(res)).error], [403, 'access_denied'], path);
+      }
+      assert.equal((await fetch(`${m2mOnly.baseUrl}/device`)).status, 503);
+    } finally {
+      await m2mOnly.close();
+    }
+  });
+
   it('issue #7: the device page cookie carries __Host- on an https issuer', async () => {
     const res = await https.app.inject({ url: '/device' });
     const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);

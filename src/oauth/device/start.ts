@@ -69,6 +69,11 @@ function validate(deps: Pick<OAuthDeps, 'config'>, app: Application, req: Device
  */
 export async function startDeviceAuthorization(deps: DeviceStartDeps, app: Application, req: DeviceRequest, meta: RequestMeta): Promise<DeviceAuthorizationResponse> {
   if (app.type !== 'oauth') throw new OAuthError('unauthorized_client', 'This client may not use the device authorization grant.');
+  // Nobody could finish it: refuse before anything is stored (as /oauth2/authorize does). WorkOS answers
+  // this case (the feature is off) with 403 access_denied.
+  if (deps.config.loginUrl === null && !deps.config.devLogin.enabled) {
+    throw new OAuthError('access_denied', 'Device sign-in is not enabled: this server has no login page (PORTICO_LOGIN_URL) and the development login is off.', { status: 403 });
+  }
   const { scopes, resource } = validate(deps, app, req);
   const now = deps.clock.now();
   const deviceCode = randomToken(deps.random);
