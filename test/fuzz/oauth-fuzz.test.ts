@@ -394,10 +394,28 @@ function describeSent(s: Sent): string {
   return lines.join('\n');
 }
 
-/** What the server's form parser makes of the body: the single non-empty `token`, if there is one. */
+/** Whether a raw form value's percent-escapes decode to UTF-8 (issue #8: otherwise the parameter is refused, not replaced). */
+function strictUtf8Value(raw: string): boolean {
+  const bytes = Buffer.concat(raw.split(/(%[0-9A-Fa-f]{2})/).map((part) => (/^%[0-9A-Fa-f]{2}$/.test(part) ? Buffer.from(part.slice(1), 'hex') : Buffer.from(part.replace(/\+/g, ' ')))));
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What the server's form parser makes of the body: the single non-empty `token`, if there is one. A
+ * token whose escapes are not UTF-8 is refused like a missing one (400 invalid_request), where
+ * URLSearchParams would have put U+FFFD in its place.
+ */
 function formToken(body: Uint8Array | null): string | undefined {
   if (body === null) return undefined;
-  const values = new URLSearchParams(Buffer.from(body).toString('utf8')).getAll('token').filter((v) => v !== '');
+  const text = Buffer.from(body).toString('utf8');
+  const raw = text.split('&').filter((pair) => pair.startsWith('token=')).map((pair) => pair.slice('token='.length));
+  if (raw.some((v) => !strictUtf8Value(v))) return undefined;
+  const values = new URLSearchParams(text).getAll('token').filter((v) => v !== '');
   return values.length === 1 ? values[0] : undefined;
 }
 
@@ -1213,6 +1231,8 @@ function examples() {
       { caller: 'oauth-basic', token: [], enc: 'component', hint: null },
       { caller: 'm2m-basic', token: [], enc: 'component', hint: 'refresh_token' },
       { caller: 'm2m-basic', token: [{ op: 'alg', alg: 'none', kid: 'same', sig: 'keep' }], enc: 'component', hint: null },
+      // A raw %DF (a UTF-8 lead byte without its continuation): refused as not UTF-8, 400 (issue #8), not 200.
+      { caller: 'm2m-basic', token: [{ op: 'wrap', before: '%DF', after: '' }], enc: 'raw', hint: null },
     ] satisfies TokenProbe[],
     get: GETS.flatMap((endpoint) => [build({ endpoint, query: '?%00=%00&%ZZ&a=%E0%A4%A' }), build({ endpoint, method: 'HEAD', extra: { 'if-none-match': '*', range: 'bytes=0-1' } })]),
     method: [...POSTS, ...GETS].flatMap((endpoint) => [
