@@ -7,7 +7,7 @@ const EVERY_MS = 10 * 60 * 1000;
 /**
  * Deletes rows that can no longer matter: revocations of tokens that have
  * expired anyway, idempotency keys past their 24 hours, stale failure
- * windows, expired interactions, codes, refresh tokens and sessions. Safe to run on every node at once (plain conditional deletes).
+ * windows, expired interactions, codes, refresh tokens, device authorizations and sessions. Safe to run on every node at once (plain conditional deletes).
  */
 export async function housekeep(storage: Storage, clock: Clock, unusedClientTtlSeconds = 86_400): Promise<void> {
   const now = clock.now();
@@ -21,6 +21,8 @@ export async function housekeep(storage: Storage, clock: Clock, unusedClientTtlS
   const hourAgo = new Date(now.getTime() - 60 * 60 * 1000);
   await storage.codes.purge(hourAgo);
   await storage.refreshTokens.purge(hourAgo);
+  // Device authorizations too: a late poll of a used or expired code still gets the precise answer.
+  await storage.deviceAuthorizations.purge(hourAgo);
   await storage.sessions.purge(now);
   // Issue #10: dynamic clients nobody ever got a token for (MCP clients often register twice per connect).
   await storage.dynamicClients.purgeUnused(new Date(now.getTime() - unusedClientTtlSeconds * 1000));

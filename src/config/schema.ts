@@ -41,6 +41,8 @@ export interface Config {
   readonly trustProxy: false | number | readonly string[];
   /** New authorizations per minute per client address; a client_id may start 20 times as many. */
   readonly authorizeRateLimit: number;
+  /** Wrong user codes per minute from one address on `/device` before it answers 429 (RFC 8628 §5.1). */
+  readonly userCodeFailureLimit: number;
   /** Seconds a request's head and body may take to arrive before 408 and close. */
   readonly requestTimeoutSeconds: number;
   /** Open connections per process; past it new connections are closed at once. */

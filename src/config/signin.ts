@@ -50,4 +50,16 @@ export const SIGNIN_SETTINGS = [
       return Number(raw);
     },
   } satisfies Setting<'authorizeRateLimit'>,
+  {
+    key: 'userCodeFailureLimit',
+    env: ['PORTICO_USER_CODE_FAILURE_LIMIT'],
+    description:
+      'Wrong user codes (device sign-in, `/device`) allowed per minute from one client address (IPv6: per /64). User codes are short by design (RFC 8628 §5.1), so past the limit every code from that address is refused with a 429 page and `Retry-After` until the minute is over. Counted in the database, so shared by every node.',
+    defaultText: '`10`',
+    parse(raw) {
+      if (raw === undefined) return 10;
+      if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1) fail('PORTICO_USER_CODE_FAILURE_LIMIT', 'must be an integer between 1 and 999999', raw);
+      return Number(raw);
+    },
+  } satisfies Setting<'userCodeFailureLimit'>,
 ] as const;

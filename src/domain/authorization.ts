@@ -22,11 +22,19 @@ export interface AuthorizationRequest {
   readonly loginHint: string | null;
   /** The user a valid `id_token_hint` names: another user's session is not reused. */
   readonly hintedUserId: string | null;
+  /**
+   * Set when the sign-in approves a device (RFC 8628, `/device`): the flow
+   * ends by approving that device authorization instead of redirecting with
+   * a code, and `redirectUri` is Portico's own device page.
+   */
+  readonly deviceAuthorizationId: string | null;
 }
 
 /** Fields added after the first release default to "absent" on interactions stored before them. */
-export function withRequestDefaults(stored: Partial<AuthorizationRequest> & Omit<AuthorizationRequest, 'maxAge' | 'loginHint' | 'hintedUserId'>): AuthorizationRequest {
-  return { maxAge: null, loginHint: null, hintedUserId: null, ...stored };
+export function withRequestDefaults(
+  stored: Partial<AuthorizationRequest> & Omit<AuthorizationRequest, 'maxAge' | 'loginHint' | 'hintedUserId' | 'deviceAuthorizationId'>,
+): AuthorizationRequest {
+  return { maxAge: null, loginHint: null, hintedUserId: null, deviceAuthorizationId: null, ...stored };
 }
 
 /**

@@ -122,9 +122,10 @@ export class RepeatedParameterError extends KnownError {
 }
 
 /**
- * RFC 6749 §5.2 error codes, RFC 8707's invalid_target, RFC 7591's registration errors, and `slow_down`
- * (RFC 8628 §3.5: "increase the interval"), which the throttle answers with
- * 429: OAuth defines no code of its own for rate limits.
+ * RFC 6749 §5.2 error codes, RFC 8707's invalid_target, RFC 7591's registration errors, RFC 8628 §3.5's
+ * device polling answers (`authorization_pending`, `slow_down`, `access_denied`, `expired_token`), and
+ * RFC 8693 §2.2.2's `unsupported_token_type`. `slow_down` ("increase the interval") is also what the
+ * throttles answer with 429: OAuth defines no code of its own for rate limits.
  */
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -134,7 +135,11 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_target'
+  | 'authorization_pending'
   | 'slow_down'
+  | 'access_denied'
+  | 'expired_token'
+  | 'unsupported_token_type'
   | 'temporarily_unavailable'
   | 'server_error'
   // RFC 7591 §3.2.2 (dynamic registration), also answered for a bad Client ID Metadata Document.

@@ -41,6 +41,8 @@ export interface CompleteLoginInput {
 export const RESERVED_CLAIMS = new Set([
   'iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'sid', 'scope', 'client_id', 'org_id', 'act', 'azp',
   'nonce', 'auth_time', 'at_hash', 'c_hash', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'typ', 'cnf',
+  // Issue #11: the chain of an exchanged token (RFC 8693), which revocation follows.
+  'exchanged_from',
 ]);
 
 /** A practical email check (RFC 5322's full grammar is not useful for identity). */
@@ -115,4 +117,26 @@ function readConsentOptions(r: BodyReader): ConsentOption[] {
     out.push({ claim, type: 'enum', label: o.label as string, choices: choices.map((c) => ({ value: c!.value as string, label: c!.label as string })) });
   });
   return out;
+}
+
+/**
+ * The WorkOS `user` object (UserlandUser): what the management API lists and
+ * what `/user_management/authenticate` answers (issue #11). A wire shape that
+ * both faces need, so it lives here rather than in either.
+ */
+export function formatUser(u: User) {
+  return {
+    object: 'user' as const,
+    id: u.id,
+    email: u.email,
+    email_verified: u.emailVerified,
+    first_name: u.firstName,
+    last_name: u.lastName,
+    profile_picture_url: null,
+    last_sign_in_at: u.lastSignInAt?.toISOString() ?? null,
+    external_id: u.externalId,
+    metadata: u.metadata,
+    created_at: u.createdAt.toISOString(),
+    updated_at: u.updatedAt.toISOString(),
+  };
 }

@@ -15,6 +15,11 @@ export interface FlowCookies {
    * other's binding.
    */
   binding(interactionId: string): string;
+  /**
+   * The browser on the device page (`/device`, issue #11) before any
+   * interaction exists: the code-entry form's CSRF token is a MAC of it.
+   */
+  readonly deviceEntry: string;
 }
 
 export function flowCookies(issuer: string): FlowCookies {
@@ -22,6 +27,7 @@ export function flowCookies(issuer: string): FlowCookies {
   return {
     session: `${prefix}portico_session`,
     binding: (interactionId) => `${prefix}portico_ia_${interactionId.slice(-12)}`,
+    deviceEntry: `${prefix}portico_device`,
   };
 }
 

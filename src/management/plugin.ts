@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateApiKey } from './api-keys.ts';
 import { applicationRoutes } from './applications/routes.ts';
+import { organizationAuthorizedApplicationRoutes } from './authorized-applications/routes.ts';
 import { clientSecretRoutes } from './client-secrets/routes.ts';
 import type { ManagementDeps } from './deps.ts';
 import { managementErrorHandler } from './errors.ts';
@@ -47,4 +48,5 @@ export async function managementPlugin(app: FastifyInstance, deps: ManagementDep
   eventRoutes(app, deps);
   externalAuthRoutes(app, deps);
   userRoutes(app, deps);
+  organizationAuthorizedApplicationRoutes(app, deps);
 }

@@ -18,6 +18,8 @@ export function serverMetadata(deps: OAuthDeps) {
     jwks_uri: `${iss}/oauth2/jwks`,
     introspection_endpoint: `${iss}/oauth2/introspection`,
     revocation_endpoint: `${iss}/oauth2/revoke`,
+    // RFC 8628 §4.
+    device_authorization_endpoint: `${iss}/oauth2/device_authorization`,
     // OIDC RP-Initiated Logout 1.0.
     end_session_endpoint: `${iss}/oauth2/logout`,
     grant_types_supported: [...grants.keys()],

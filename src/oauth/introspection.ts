@@ -1,34 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import type { Application } from '../domain/application.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { authenticateClient } from './client-auth.ts';
 import type { OAuthDeps } from './deps.ts';
 import { requireForm } from './errors.ts';
 import { OAuthError } from '../domain/errors.ts';
 import { tokenDigest } from './tokens/issue.ts';
-import { verifyJwt, type AccessTokenClaims } from './tokens/jwt.ts';
+import { liveAccessToken } from './tokens/live.ts';
 
 const INACTIVE = { active: false } as const;
-
-/**
- * An access token that is ours, unexpired and unrevoked, whose application
- * (and, for a user token, consent) still exists, and that `caller` may see:
- * its own tokens, and for first-party apps (the company's own resource
- * servers) user tokens of every client. Null otherwise.
- */
-export async function liveAccessToken(deps: OAuthDeps, token: string, caller: Application): Promise<AccessTokenClaims | null> {
-  const claims = await verifyJwt(token, deps.keys, deps.config.issuer, deps.clock.now());
-  if (!claims) return null;
-  const own = claims.client_id === caller.clientId;
-  if (!own && !(caller.type === 'oauth' && caller.isFirstParty && claims.sid !== undefined)) return null;
-  const [revoked, app, consent] = await Promise.all([
-    deps.storage.revocations.isRevoked(claims.jti),
-    // A deleted application's tokens die with it; so do a withdrawn consent's.
-    own ? caller : deps.storage.applications.find(claims.client_id),
-    claims.sid === undefined ? true : deps.storage.consents.get(claims.sid),
-  ]);
-  return !revoked && app && consent ? claims : null;
-}
 
 /** RFC 7662 answer for one of the caller's live refresh tokens; null otherwise. */
 async function liveRefreshToken(deps: OAuthDeps, token: string, clientId: string) {
@@ -53,8 +32,10 @@ async function liveRefreshToken(deps: OAuthDeps, token: string, clientId: string
 
 /**
  * `POST /oauth2/introspection` (RFC 7662). The caller must authenticate; it
- * learns only about its own tokens. Everything else is exactly
- * `{"active": false}` (§2.2).
+ * learns only about its own tokens, and a first-party app also about user
+ * tokens of public (MCP) clients (tokens/live.ts). Everything else is exactly
+ * `{"active": false}` (§2.2). An exchanged token (RFC 8693) also reports its
+ * `act` (§4.1: "the act claim ... in introspection responses").
  */
 export function introspectionEndpoint(app: FastifyInstance, deps: OAuthDeps): void {
   app.post('/oauth2/introspection', async function introspect(request, reply) {
@@ -65,8 +46,9 @@ export function introspectionEndpoint(app: FastifyInstance, deps: OAuthDeps): vo
     reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' });
     // Refresh tokens are opaque (no dots); access tokens are JWTs.
     if (!token.includes('.')) return (await liveRefreshToken(deps, token, client.application.clientId)) ?? INACTIVE;
-    const claims = await liveAccessToken(deps, token, client.application);
-    if (!claims) return INACTIVE;
+    const live = await liveAccessToken(deps, token, client.application);
+    if (!live) return INACTIVE;
+    const { claims } = live;
     return {
       active: true,
       token_type: 'access_token',
@@ -80,6 +62,7 @@ export function introspectionEndpoint(app: FastifyInstance, deps: OAuthDeps): vo
       exp: claims.exp,
       ...(claims.org_id !== undefined && claims.org_id !== null && { org_id: claims.org_id }),
       ...(claims.sid !== undefined && { sid: claims.sid }),
+      ...(claims.act !== undefined && { act: claims.act }),
     };
   });
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { authorizePages } from './authorize/routes.ts';
 import type { OAuthDeps } from './deps.ts';
+import { deviceAuthorizationEndpoint, devicePages } from './device/routes.ts';
 import { discoveryRoutes } from './discovery.ts';
 import { oauthErrorHandler } from './errors.ts';
 import { registerFormParser } from '../http/form.ts';
@@ -9,6 +10,7 @@ import { registrationEndpoints } from './registration.ts';
 import { revocationEndpoint } from './revocation.ts';
 import { tokenEndpoint } from './token-endpoint.ts';
 import { userinfoEndpoint } from './userinfo.ts';
+import { workosDeviceRoutes } from './workos-device.ts';
 
 /** The authorization server face: form bodies, `{error, error_description}` errors. */
 export async function oauthPlugin(app: FastifyInstance, deps: OAuthDeps): Promise<void> {
@@ -27,7 +29,10 @@ export async function oauthPlugin(app: FastifyInstance, deps: OAuthDeps): Promis
   introspectionEndpoint(app, deps);
   revocationEndpoint(app, deps);
   userinfoEndpoint(app, deps);
+  deviceAuthorizationEndpoint(app, deps);
+  workosDeviceRoutes(app, deps);
   // HTML steps: their own (page) error handler, inheriting the form parser.
   await app.register(authorizePages, deps);
   if (deps.config.dynamicClientRegistration) await app.register(registrationEndpoints, deps);
+  await app.register(devicePages, deps);
 }

@@ -5,7 +5,7 @@ import type { OAuthDeps } from './deps.ts';
 import { requireForm } from './errors.ts';
 import { OAuthError } from '../domain/errors.ts';
 import { revokeFamily } from './tokens/family.ts';
-import { liveAccessToken } from './introspection.ts';
+import { liveAccessToken } from './tokens/live.ts';
 import { tokenDigest } from './tokens/issue.ts';
 
 /**
@@ -23,8 +23,9 @@ export function revocationEndpoint(app: FastifyInstance, deps: OAuthDeps): void 
     if (token === undefined) throw new OAuthError('invalid_request', 'token is required.');
     const clientId = client.application.clientId;
     if (token.includes('.')) {
-      const claims = await liveAccessToken(deps, token, client.application);
-      // Only the token's own client may revoke it (introspection may reach further).
+      const claims = (await liveAccessToken(deps, token, client.application))?.claims;
+      // Only the token's own client may revoke it (introspection may reach further). Tokens exchanged
+      // from it name its jti, so they die with it (tokens/live.ts).
       if (claims && claims.client_id === clientId) await deps.storage.revocations.revoke(claims.jti, claims.client_id, new Date(claims.exp * 1000));
     } else if (token.length <= 200) {
       // A refresh token: it, the tokens it was rotated into, and their access tokens. The consent stays.

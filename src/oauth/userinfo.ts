@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OAuthDeps } from './deps.ts';
 import { Form } from '../http/form.ts';
 import { profileClaims } from './tokens/issue.ts';
-import { verifyJwt } from './tokens/jwt.ts';
+import { liveUserToken } from './tokens/live.ts';
 
 /** RFC 6750 §3: a Bearer challenge with the error. */
 function bearerError(reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
@@ -27,14 +27,13 @@ export function userinfoEndpoint(app: FastifyInstance, deps: OAuthDeps): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearerToken(request);
     if (token === null) return bearerError(reply, 401, 'invalid_request', 'A Bearer access token is required.');
-    const claims = await verifyJwt(token, deps.keys, deps.config.issuer, deps.clock.now());
-    if (!claims || claims.sid === undefined || (await deps.storage.revocations.isRevoked(claims.jti))) {
-      return bearerError(reply, 401, 'invalid_token', 'The access token is invalid, expired or revoked.');
-    }
+    // Live: unrevoked (with the tokens it was exchanged from), its consent and application still there.
+    const claims = (await liveUserToken(deps, token))?.claims;
+    if (!claims) return bearerError(reply, 401, 'invalid_token', 'The access token is invalid, expired or revoked.');
     const scopes = claims.scope.split(' ');
     if (!scopes.includes('openid')) return bearerError(reply, 403, 'insufficient_scope', 'The openid scope is required.');
-    const [consent, user] = await Promise.all([deps.storage.consents.get(claims.sid), deps.storage.users.get(claims.sub)]);
-    if (!consent || !user) return bearerError(reply, 401, 'invalid_token', 'The authorization was withdrawn.');
+    const user = await deps.storage.users.get(claims.sub);
+    if (!user) return bearerError(reply, 401, 'invalid_token', 'The authorization was withdrawn.');
     return reply.header('cache-control', 'no-store').send({ sub: user.id, ...profileClaims(user, scopes), ...(claims.org_id !== undefined && { org_id: claims.org_id }) });
   };
   app.get('/oauth2/userinfo', handler);

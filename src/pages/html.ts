@@ -25,7 +25,9 @@ main{max-width:28rem;margin:4rem auto;background:#fff;border-radius:12px;box-sha
 h1{font-size:1.25rem;margin:0 0 1rem}p{line-height:1.5}ul{padding-left:1.25rem}label{display:block;margin:.75rem 0 .25rem;font-weight:600}
 input,select{width:100%;box-sizing:border-box;padding:.6rem;border:1px solid #c9ced8;border-radius:8px;font-size:1rem}
 .actions{display:flex;gap:.75rem;margin-top:1.5rem}button{flex:1;padding:.7rem;border-radius:8px;border:1px solid #1d4ed8;font-size:1rem;cursor:pointer}
-button.primary{background:#1d4ed8;color:#fff}button.secondary{background:#fff;color:#1d4ed8}.muted{color:#5b6475;font-size:.9rem}code{word-break:break-all}`;
+button.primary{background:#1d4ed8;color:#fff}button.secondary{background:#fff;color:#1d4ed8}.muted{color:#5b6475;font-size:.9rem}code{word-break:break-all}
+.code{font:600 2rem ui-monospace,SFMono-Regular,Menlo,monospace;letter-spacing:.15em;text-align:center;margin:1rem 0}.error{color:#b42318}
+input.code-input{font:600 1.5rem ui-monospace,SFMono-Regular,Menlo,monospace;letter-spacing:.15em;text-align:center;text-transform:uppercase}`;
 
 /** A complete page around `body` (already escaped). */
 export function layout(title: string, body: string): string {

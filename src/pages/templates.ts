@@ -25,6 +25,8 @@ export interface ConsentView {
    * page also shows the document's host; a self-registered client is marked as unverified.
    */
   readonly provenance: { readonly kind: 'document'; readonly host: string } | { readonly kind: 'registered' } | null;
+  /** A device sign-in (RFC 8628): the user code, shown so the user can compare it with their device (§5.4). */
+  readonly deviceUserCode: string | null;
 }
 
 export function consentPage(v: ConsentView): string {
@@ -42,7 +44,13 @@ export function consentPage(v: ConsentView): string {
           .join('')}</select>`,
     )
     .join('');
-  const heading = v.optionsOnly ? `Continue to ${esc(v.appName)}` : `${esc(v.appName)} wants to access your account`;
+  const device = v.deviceUserCode;
+  const heading = device !== null ? `Sign in to ${esc(v.appName)} on a device?` : v.optionsOnly ? `Continue to ${esc(v.appName)}` : `${esc(v.appName)} wants to access your account`;
+  const where =
+    device !== null
+      ? `<p>Confirm that your device shows this code:</p><p class="code">${esc(device)}</p>
+<p class="muted">Only allow this if you started the sign-in on your own device just now. If someone sent you this code or link, choose Deny.</p>`
+      : `<p class="muted">You will be sent back to <strong>${esc(v.redirectHost)}</strong>.</p>`;
   const provenance =
     v.provenance === null
       ? ''
@@ -53,11 +61,11 @@ export function consentPage(v: ConsentView): string {
 ${provenance}
 <p class="muted">Signed in as ${esc(v.userEmail)}${v.organizationName ? ` · ${esc(v.organizationName)}` : ''}</p>
 ${v.optionsOnly ? '' : `<p>It will be able to:</p><ul>${scopes}</ul>`}
-<p class="muted">You will be sent back to <strong>${esc(v.redirectHost)}</strong>.</p>
+${where}
 <form method="post" action="/oauth2/authorize/consent">
 <input type="hidden" name="interaction" value="${esc(v.interactionId)}"><input type="hidden" name="csrf" value="${esc(v.csrf)}">
 ${options}
-<div class="actions"><button class="secondary" type="submit" name="decision" value="deny">Cancel</button><button class="primary" type="submit" name="decision" value="allow">Allow</button></div>
+<div class="actions"><button class="secondary" type="submit" name="decision" value="deny">${device !== null ? 'Deny' : 'Cancel'}</button><button class="primary" type="submit" name="decision" value="allow">Allow</button></div>
 </form>`;
   return layout(`Authorize ${v.appName}`, body);
 }

@@ -2,7 +2,8 @@ import type { Application, ApplicationPatch } from '../domain/application.ts';
 import type { ClientMetadata } from '../domain/client-metadata.ts';
 import type { RedirectUri } from '../domain/redirect-uri.ts';
 import type { AuditEvent, AuditFilter } from '../domain/audit.ts';
-import type { AuthorizationCode, AuthorizationRequest, Consent, Interaction, RefreshToken } from '../domain/authorization.ts';
+import type { AuthorizationCode, AuthorizationRequest, Consent, Grant, Interaction, RefreshToken } from '../domain/authorization.ts';
+import type { DeviceAuthorization } from '../domain/device.ts';
 import type { ConsentOption, User } from '../domain/user.ts';
 import type { StoredSigningKey } from '../domain/signing-key.ts';
 import type { DomainState, Organization, OrganizationFilter } from '../domain/organization.ts';
@@ -32,6 +33,7 @@ export interface Repositories {
   readonly codes: AuthorizationCodeRepository;
   readonly refreshTokens: RefreshTokenRepository;
   readonly dynamicClients: DynamicClientRepository;
+  readonly deviceAuthorizations: DeviceAuthorizationRepository;
 }
 
 export interface Storage extends Repositories {
@@ -194,6 +196,8 @@ export interface RevocationRepository {
   /** The same for many, in as few statements as possible. */
   revokeMany(tokens: readonly { readonly jti: string; readonly exp: Date }[], clientId: string): Promise<void>;
   isRevoked(jti: string): Promise<boolean>;
+  /** Whether any of these is revoked, in one query (an exchanged token and the tokens it came from). */
+  anyRevoked(jtis: readonly string[]): Promise<boolean>;
   purge(now: Date): Promise<number>;
 }
 
@@ -340,10 +344,14 @@ export interface ConsentRepository {
   /** Creates the consent or widens it: granted scopes become the union, claims are replaced. */
   grant(key: ConsentKey, g: { newId: string; scopes: readonly string[]; claims: Readonly<Record<string, string>>; at: Date }): Promise<Consent>;
   listByUser(userId: string, page: PageRequest): Promise<Page<Consent>>;
+  /** Consents given for an organization (by its members, when they chose it), keyset-paginated on the consent ID. */
+  listByOrganization(organizationId: string, page: PageRequest): Promise<Page<Consent>>;
+  /** The consents members gave one application for an organization. */
+  findForOrganization(organizationId: string, applicationId: string): Promise<Consent[]>;
+  /** Deletes these consents (their refresh tokens and device authorizations go with them). */
+  deleteMany(ids: readonly string[]): Promise<void>;
   /** The user's consents to one application (one per organization and resource). */
   findForApplication(userId: string, applicationId: string): Promise<Consent[]>;
-  /** Deletes the user's consents to one application. */
-  deleteForApplication(userId: string, applicationId: string): Promise<void>;
 }
 
 export type ConsumeCodeResult =
@@ -430,4 +438,55 @@ export interface DynamicClientRepository {
   /** Spends an RFC 7523 client assertion's `jti` (per client): false when it was used before. */
   useAssertion(key: string, expiresAt: Date): Promise<boolean>;
   purgeAssertions(now: Date): Promise<number>;
+}
+
+/** A device authorization as created (RFC 8628 §3.2); digests only, the user code also sealed. */
+export interface NewDeviceAuthorization {
+  readonly id: string;
+  /** Digest of the device code (tokens/issue.ts `tokenDigest`). */
+  readonly digest: string;
+  /** Digest of the normalised user code: how `/device` finds it. */
+  readonly userCodeDigest: string;
+  readonly userCodeSealed: Buffer;
+  readonly applicationId: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly resource: string | null;
+  /** The address key (domain/client-address.ts) that asked for it: the per-address limit counts these. */
+  readonly clientAddress: string;
+  readonly at: Date;
+  readonly expiresAt: Date;
+  readonly intervalSeconds: number;
+}
+
+export interface DeviceAuthorizationRepository {
+  /**
+   * Creates it unless, since `limits.since`, its address or its application
+   * already created as many as the limits allow (issue #7, counted over the
+   * rows like interactions). Throws UniqueViolationError('user_code_digest')
+   * when the user code is taken (the caller draws another).
+   */
+  create(d: NewDeviceAuthorization, limits: InteractionLimits): Promise<CreateInteractionResult>;
+  get(id: string): Promise<DeviceAuthorization | null>;
+  /** By device code digest, in any state (the poll tells pending, denied, expired and used apart). */
+  findByDigest(digest: string): Promise<DeviceAuthorization | null>;
+  /** The pending, unexpired authorization a user code names. */
+  findPendingByUserCode(userCodeDigest: string, at: Date): Promise<DeviceAuthorization | null>;
+  /**
+   * Records one poll of a pending authorization, atomically (concurrent polls
+   * are ordered): whether it came too fast (domain/device.ts `pollTiming`)
+   * and the interval from now on. Null when no pending authorization has this digest.
+   */
+  recordPoll(digest: string, at: Date): Promise<{ readonly tooFast: boolean; readonly intervalSeconds: number } | null>;
+  /** The user approved: once, only while pending and unexpired. */
+  approve(id: string, grant: Grant, at: Date): Promise<boolean>;
+  /** The user declined: once, only while pending and unexpired. */
+  deny(id: string, at: Date): Promise<boolean>;
+  /**
+   * Single use: the one poll that finds it approved, unexpired and unused, by
+   * the client it was issued to, gets it back (one conditional UPDATE … RETURNING);
+   * every other concurrent or later call gets null.
+   */
+  redeem(digest: string, clientId: string, at: Date): Promise<DeviceAuthorization | null>;
+  purge(before: Date): Promise<number>;
 }

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { chromium, type Browser, type BrowserContext, type Page, type Response as PwResponse } from 'playwright-core';
-import { browserSuiteOptions, chromiumPath } from '../support/browser.ts';
+import { browserSuiteOptions, chromiumPath, freshPage } from '../support/browser.ts';
 import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { tokenRequest } from '../support/seed.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
@@ -106,13 +106,7 @@ for (const dialect of DIALECTS) {
     /** What (b) leaves for (d). */
     let thirdParty: { page: Page; userId: string; refreshToken: string; accessToken: string } | undefined;
 
-    const newPage = async (): Promise<Page> => {
-      const context = await browser.newContext();
-      context.setDefaultTimeout(STEP_TIMEOUT);
-      context.setDefaultNavigationTimeout(STEP_TIMEOUT);
-      contexts.push(context);
-      return context.newPage();
-    };
+    const newPage = (): Promise<Page> => freshPage(browser, contexts, STEP_TIMEOUT);
     const atCallback = async (page: Page): Promise<URL> => {
       await page.waitForURL((u) => u.href.startsWith(`${callback.uri}?`), { timeout: STEP_TIMEOUT });
       return new URL(page.url());

@@ -57,7 +57,9 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(meta.code_challenge_methods_supported, ['S256']);
       assert.deepEqual(meta.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none']);
       assert.deepEqual(meta.introspection_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
-      assert.deepEqual([...(meta.grant_types_supported ?? [])].sort(), ['authorization_code', 'client_credentials', 'refresh_token']);
+      // Issue #11 added the device authorization grant (with its endpoint) and token exchange.
+      assert.deepEqual([...(meta.grant_types_supported ?? [])].sort(), ['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange']);
+      assert.equal(meta.device_authorization_endpoint, `${server.baseUrl}/oauth2/device_authorization`);
       assert.equal(meta.grant_types_supported?.includes('password'), false);
       const rfc8414 = (await (await fetch(`${server.baseUrl}/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
       assert.equal(rfc8414.issuer, server.baseUrl);

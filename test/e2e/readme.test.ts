@@ -9,42 +9,17 @@
 // verifies against the server's JWKS.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { fencedBlocks, perBlock, README, regionBlocks, ROOT, scriptOf } from '../support/readme.ts';
 import { freePort } from '../support/server.ts';
 import { userEnv, userTools } from '../support/user-shell.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const MARK = '### portico-readme-block';
-
-/** The fenced blocks of `region` as [language, body]. */
-function fencedBlocks(region: string): [string, string][] {
-  return [...region.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => [m[1]!, m[2]!]);
-}
-
 /** The quick-start blocks, found by their markers; every one must be a shell block. */
-function quickstartBlocks(readme: string): string[] {
-  const start = readme.indexOf('<!-- quickstart -->');
-  const end = readme.indexOf('<!-- /quickstart -->');
-  assert.ok(start !== -1 && end > start, 'README.md needs a <!-- quickstart --> ... <!-- /quickstart --> region');
-  const blocks = fencedBlocks(readme.slice(start, end));
-  assert.ok(blocks.length > 0, 'the quick-start region holds no code block');
-  for (const [lang, body] of blocks) assert.equal(lang, 'sh', `quick-start blocks are pasted into a shell, so each must be sh; found ${lang || '(none)'}:\n${body}`);
-  return blocks.map(([, body]) => body);
-}
-
-/** Output of one bash run split at the block markers: index i holds what block i printed. */
-function perBlock(text: string, count: number): string[] {
-  // Not anchored to a line start: curl's JSON ends without a newline.
-  const parts = text.split(new RegExp(`${MARK} (\\d+)\\n`));
-  const out = Array.from({ length: count }, () => '');
-  for (let i = 1; i < parts.length; i += 2) out[Number(parts[i])] = parts[i + 1] ?? '';
-  return out;
-}
+const quickstartBlocks = (readme: string) => regionBlocks(readme, 'quickstart');
 
 function run(command: string, args: string[], options: { env: Record<string, string>; timeoutMs: number }): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -109,9 +84,8 @@ describe(`README quick start as pasted, system ${tools.nodeVersion ?? 'Node'} fi
     assert.ok(!tools.node!.startsWith(ROOT), `node on the user's PATH must be the system Node, not ${tools.node}`);
     const blocks = quickstartBlocks(README);
     assert.ok(blocks.some((b) => /\b8080\b/.test(b)), 'the quick start talks to port 8080, where npm start listens');
-    const script = blocks.map((b, i) => `printf '%s\\n' '${MARK} ${i}'; printf '%s\\n' '${MARK} ${i}' >&2\n${b.replace(/\b8080\b/g, String(port))}`).join('\n');
     const file = join(dir, 'quickstart.sh');
-    writeFileSync(file, `${script}\n`);
+    writeFileSync(file, scriptOf(blocks, port));
     const result = await run('bash', ['--noprofile', '--norc', file], { env: env(), timeoutMs: 120_000 });
     const report = `--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}\n--- server\n${serverOutput}`;
 

@@ -339,7 +339,7 @@ for (const dialect of DIALECTS) {
     });
 
     describe('sign-in flow state (issue #7)', () => {
-      const request = { clientId: 'c', redirectUri: 'https://x.test/cb', redirectUriGiven: true, scopes: ['openid'], state: null, nonce: null, codeChallenge: null, resource: null, prompt: [], maxAge: null, loginHint: null, hintedUserId: null };
+      const request = { clientId: 'c', redirectUri: 'https://x.test/cb', redirectUriGiven: true, scopes: ['openid'], state: null, nonce: null, codeChallenge: null, resource: null, prompt: [], maxAge: null, loginHint: null, hintedUserId: null, deviceAuthorizationId: null };
       it('issue #7: interactions are created only within the per-address and per-application limits of the window', async () => {
         const org = await storage.organizations.create(newOrganization());
         const app = (await storage.applications.create(newApplication({ type: 'oauth', organizationId: org.id })))!;

@@ -1,26 +1,10 @@
 import type { Consent } from '../../domain/authorization.ts';
 import type { Application } from '../../domain/application.ts';
-import type { User } from '../../domain/user.ts';
+import { formatUser } from '../../domain/user.ts';
 import type { Membership } from '../../storage/port.ts';
 import { formatApplication } from '../applications/format.ts';
 
-/** The WorkOS `user` object (UserlandUser). */
-export function formatUser(u: User) {
-  return {
-    object: 'user' as const,
-    id: u.id,
-    email: u.email,
-    email_verified: u.emailVerified,
-    first_name: u.firstName,
-    last_name: u.lastName,
-    profile_picture_url: null,
-    last_sign_in_at: u.lastSignInAt?.toISOString() ?? null,
-    external_id: u.externalId,
-    metadata: u.metadata,
-    created_at: u.createdAt.toISOString(),
-    updated_at: u.updatedAt.toISOString(),
-  };
-}
+export { formatUser };
 
 /** `organization_membership`: Portico has one role, `member`. */
 export function formatMembership(m: Membership) {

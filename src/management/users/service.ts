@@ -1,6 +1,4 @@
-import type { Application } from '../../domain/application.ts';
 import type { AuditContext } from '../../domain/audit.ts';
-import type { Consent } from '../../domain/authorization.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
 import { parsePageRequest, type Page } from '../../domain/pagination.ts';
@@ -8,6 +6,7 @@ import type { User } from '../../domain/user.ts';
 import { BodyReader } from '../../domain/validate.ts';
 import type { Membership } from '../../storage/port.ts';
 import { recordEvent } from '../audit.ts';
+import { deleteAuthorizedApplications, withApplications, type AuthorizedApplication } from '../authorized-applications/service.ts';
 import type { ManagementDeps } from '../deps.ts';
 
 export async function getUser(deps: ManagementDeps, id: string): Promise<User> {
@@ -17,41 +16,21 @@ export async function getUser(deps: ManagementDeps, id: string): Promise<User> {
 }
 
 /** The user's consents, each with its application (deleted applications take their consents with them). */
-export async function listAuthorizedApplications(
-  deps: ManagementDeps,
-  userId: string,
-  query: Record<string, unknown>,
-): Promise<Page<Consent & { application: Application }>> {
+export async function listAuthorizedApplications(deps: ManagementDeps, userId: string, query: Record<string, unknown>): Promise<Page<AuthorizedApplication>> {
   const page = parsePageRequest(query);
   await getUser(deps, userId);
-  const consents = await deps.storage.consents.listByUser(userId, page);
-  const data: (Consent & { application: Application })[] = [];
-  for (const c of consents.data) {
-    const application = await deps.storage.applications.find(c.applicationId);
-    if (application) data.push({ ...c, application });
-  }
-  return { ...consents, data };
+  return withApplications(deps, await deps.storage.consents.listByUser(userId, page));
 }
 
 /**
  * Revokes a user's consent to an application (by application ID or client
- * ID): the consent, every refresh token issued under it, and their access
- * tokens (introspection reports them inactive at once). The next
+ * ID): the consent(s), every token issued under them (refresh, access,
+ * exchanged), and device authorizations not redeemed yet. The next
  * authorization asks for consent again.
  */
 export async function deleteAuthorizedApplication(deps: ManagementDeps, ctx: AuditContext, userId: string, idOrClientId: string): Promise<void> {
   await getUser(deps, userId);
-  const app = await deps.storage.applications.find(idOrClientId);
-  if (!app) throw new NotFoundError('Application', idOrClientId);
-  const at = deps.clock.now();
-  await deps.storage.transaction(async (tx) => {
-    const consents = await tx.consents.findForApplication(userId, app.id);
-    if (consents.length === 0) throw new NotFoundError('Authorized application', idOrClientId);
-    // Before the delete: its cascade removes the rows that name these access tokens.
-    await tx.revocations.revokeMany(await tx.refreshTokens.revokeForConsents(consents.map((c) => c.id), at), app.clientId);
-    await tx.consents.deleteForApplication(userId, app.id);
-    await recordEvent(tx, deps, ctx, 'authorized_application.deleted', null, { user_id: userId, application_id: app.id, consent_ids: consents.map((c) => c.id) });
-  });
+  await deleteAuthorizedApplications(deps, ctx, idOrClientId, (tx, app) => tx.consents.findForApplication(userId, app.id), { organizationId: null, data: () => ({ user_id: userId }) });
 }
 
 export async function createMembership(deps: ManagementDeps, ctx: AuditContext, body: unknown): Promise<Membership> {

@@ -10,6 +10,7 @@ import { flowCookies, type SetCookie } from '../../http/cookie-names.ts';
 import { csrfToken } from '../../pages/csrf.ts';
 import type { Membership } from '../../storage/port.ts';
 import type { OAuthDeps } from '../deps.ts';
+import { approveDevice, denyDevice } from '../device/approve.ts';
 import { tokenDigest } from '../tokens/issue.ts';
 import { responseRedirect } from './redirects.ts';
 
@@ -80,9 +81,10 @@ function sessionSatisfies(req: AuthorizationRequest, session: BrowserSession, no
  * Starts an authorization: with a live session the user is known and the flow
  * continues at once; otherwise the browser goes to the company's login page
  * (Standalone Connect) or the development login, carrying `external_auth_id`
- * (and `login_hint` when the client sent one).
+ * (and `login_hint` when the client sent one). A device sign-in (`/device`)
+ * passes its code's expiry: the interaction must not outlive it.
  */
-export async function startAuthorization(deps: FlowDeps, browser: Browser, app: Application, req: AuthorizationRequest): Promise<FlowRedirect> {
+export async function startAuthorization(deps: FlowDeps, browser: Browser, app: Application, req: AuthorizationRequest, expiresAt?: Date): Promise<FlowRedirect> {
   const now = deps.clock.now();
   const found = await browserSession(deps, browser);
   const session = found && sessionSatisfies(req, found, now) ? found : null;
@@ -100,7 +102,7 @@ export async function startAuthorization(deps: FlowDeps, browser: Browser, app: 
       applicationId: app.id,
       request: req,
       at: now,
-      expiresAt: new Date(now.getTime() + INTERACTION_TTL_MS),
+      expiresAt: expiresAt ?? new Date(now.getTime() + INTERACTION_TTL_MS),
       userId: session?.userId ?? null,
       authTime: session?.authTime ?? null,
       bindingDigest: digest(deps, binding),
@@ -216,7 +218,9 @@ export async function advance(deps: FlowDeps, interaction: SignedInInteraction, 
   const organizationId = effectiveOrganization(interaction, orgs);
   const existing = await deps.storage.consents.find({ userId: interaction.userId, applicationId: app.id, organizationId, resource: req.resource });
   const needsConsent = !app.isFirstParty && (!existing || !isSubset(req.scopes, existing.grantedScopes) || req.prompt.includes('consent'));
-  if (needsConsent || interaction.consentOptions.length > 0) {
+  // RFC 8628 §5.4: a device sign-in always asks, showing the code, even for first-party apps: a code
+  // relayed by a phisher must be told apart from the one on the user's own device.
+  if (needsConsent || interaction.consentOptions.length > 0 || req.deviceAuthorizationId !== null) {
     if (none) return interactionRequired('consent_required', 'The user must approve this application.');
     return `${deps.config.issuer}/oauth2/authorize/consent?interaction=${interaction.id}`;
   }
@@ -257,8 +261,15 @@ export async function issueCode(deps: FlowDeps, interaction: SignedInInteraction
   return responseRedirect(deps, req.redirectUri, { code, state: req.state });
 }
 
-/** The user declined: the interaction ends and the client hears `access_denied`. */
+/** The user approved: a code for the client, or for a device sign-in the device authorization approved. */
+export async function finishAuthorization(deps: FlowDeps, interaction: SignedInInteraction, app: Application, organizationId: string | null, claims: Readonly<Record<string, string>>): Promise<string> {
+  if (interaction.request.deviceAuthorizationId !== null) return approveDevice(deps, interaction, app, organizationId, claims);
+  return issueCode(deps, interaction, app, organizationId, claims);
+}
+
+/** The user declined: the interaction ends and the client (or the polling device) hears `access_denied`. */
 export async function denyAuthorization(deps: FlowDeps, interaction: Interaction): Promise<string> {
+  if (interaction.request.deviceAuthorizationId !== null) return denyDevice(deps, interaction);
   await deps.storage.interactions.finish(interaction.id, deps.clock.now());
   const req = interaction.request;
   return responseRedirect(deps, req.redirectUri, { error: 'access_denied', error_description: 'The user declined the request.', state: req.state });

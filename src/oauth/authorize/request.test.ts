@@ -103,6 +103,7 @@ describe('issue #9: validateAuthorizeRequest', () => {
       maxAge: 60,
       loginHint: 'ada@example.test',
       hintedUserId: null,
+      deviceAuthorizationId: null,
     });
   });
 });

@@ -181,6 +181,7 @@ export async function validateAuthorizeRequest(deps: Pick<OAuthDeps, 'storage' |
       maxAge,
       loginHint,
       hintedUserId,
+      deviceAuthorizationId: null,
     },
   };
 }

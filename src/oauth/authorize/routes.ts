@@ -7,6 +7,7 @@ import { PageFailure } from '../../domain/errors.ts';
 import { errorPage, sendPage } from '../../pages/html.ts';
 import { consentPage, organizationPage, switchAccountPage } from '../../pages/templates.ts';
 import type { OAuthDeps } from '../deps.ts';
+import { deviceConsentView } from '../device/approve.ts';
 import { formOf, type Form } from '../../http/form.ts';
 import {
   advance,
@@ -14,7 +15,7 @@ import {
   declineSwitch,
   denyAuthorization,
   effectiveOrganization,
-  issueCode,
+  finishAuthorization,
   memberships,
   PAGE_CSRF,
   resumeAuthorization,
@@ -28,10 +29,23 @@ import { logoutPages } from './logout.ts';
 
 type Query = Record<string, string | string[] | undefined>;
 
-function pageForm(request: FastifyRequest): Form {
+/** The form of a page POST (a page error when it has none). */
+export function pageForm(request: FastifyRequest): Form {
   const form = formOf(request);
   if (!form) throw new PageFailure(400, 'Bad request', 'The form could not be read.');
   return form;
+}
+
+/** Sends a flow step's answer: its cookies, then the redirect (302 for GET, 303 for POST: RFC 9700 §4.12). */
+export function sendStep(reply: FastifyReply, issuer: string, step: FlowRedirect, status: 302 | 303 = 302): FastifyReply {
+  applyCookies(reply, issuer, step.cookies);
+  return reply.code(status).header('cache-control', 'no-store').redirect(step.url, status);
+}
+
+/** Without the company's login page and without the development login nobody can sign in (issue #7). */
+export function signInUnavailable(deps: OAuthDeps, reply: FastifyReply): FastifyReply | null {
+  if (deps.config.loginUrl !== null || deps.config.devLogin.enabled) return null;
+  return sendPage(reply, 503, errorPage('Sign-in is not configured', 'This server issues machine-to-machine tokens only: it has no login page (PORTICO_LOGIN_URL) and the development login is off.'));
 }
 
 /** Rejects a page POST whose CSRF token does not belong to this interaction and browser. */
@@ -51,18 +65,12 @@ const RESUME_STATE = /^[A-Za-z0-9_-]{20,100}$/;
 export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Promise<void> {
   app.setErrorHandler(pageErrorHandler);
   const see = (reply: FastifyReply, url: string) => reply.code(303).header('cache-control', 'no-store').redirect(url, 303);
-  /** Sends a flow step's answer: its cookies, then the redirect (302 for GET, 303 for POST: RFC 9700 §4.12). */
-  const go = (reply: FastifyReply, step: FlowRedirect, status: 302 | 303 = 302) => {
-    applyCookies(reply, deps.config.issuer, step.cookies);
-    return reply.code(status).header('cache-control', 'no-store').redirect(step.url, status);
-  };
+  const go = (reply: FastifyReply, step: FlowRedirect, status: 302 | 303 = 302) => sendStep(reply, deps.config.issuer, step, status);
 
   app.get<{ Querystring: Query }>('/oauth2/authorize', async function authorize(request, reply) {
-    // Without the company's login page and without the development login nobody can sign in: say so
-    // before anything is looked up or stored (issue #7).
-    if (deps.config.loginUrl === null && !deps.config.devLogin.enabled) {
-      return sendPage(reply, 503, errorPage('Sign-in is not configured', 'This server issues machine-to-machine tokens only: it has no login page (PORTICO_LOGIN_URL) and the development login is off.'));
-    }
+    // Say so before anything is looked up or stored (issue #7).
+    const unavailable = signInUnavailable(deps, reply);
+    if (unavailable) return unavailable;
     const v = await validateAuthorizeRequest(deps, request.query, requestMeta(request));
     if (v.kind === 'page') return sendPage(reply, v.status, errorPage(v.title, v.message));
     if (v.kind === 'redirect') return reply.code(302).header('cache-control', 'no-store').redirect(errorRedirect(deps, v), 302);
@@ -132,6 +140,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
     const user = await deps.storage.users.get(interaction.userId);
     const orgs = await memberships(deps, interaction.userId);
     const orgId = effectiveOrganization(interaction, orgs);
+    const device = interaction.request.deviceAuthorizationId === null ? null : await deviceConsentView(deps, interaction);
     const html = consentPage({
       interactionId: interaction.id,
       csrf: csrfToken(deps.keyring, PAGE_CSRF, interaction.id, binding),
@@ -141,7 +150,8 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
       organizationName: orgs.find((m) => m.organizationId === orgId)?.organizationName ?? null,
       userEmail: user?.email ?? '',
       consentOptions: interaction.consentOptions,
-      optionsOnly: client.isFirstParty,
+      optionsOnly: client.isFirstParty && device === null,
+      deviceUserCode: device?.userCode ?? null,
       provenance: client.dynamic === null ? null : client.dynamic.metadata.source === 'cimd' ? { kind: 'document', host: hostOf(client.clientId) } : { kind: 'registered' },
     });
     return sendPage(reply, 200, html);
@@ -159,7 +169,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
       claims[option.claim] = value;
     }
     const orgId = effectiveOrganization(interaction, await memberships(deps, interaction.userId));
-    return see(reply, await issueCode(deps, interaction, client, orgId, claims));
+    return see(reply, await finishAuthorization(deps, interaction, client, orgId, claims));
   });
 
   logoutPages(app, deps);

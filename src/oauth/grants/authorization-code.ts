@@ -1,14 +1,12 @@
-import type { Grant } from '../../domain/authorization.ts';
 import { OAuthError } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
 import { verifierMatches } from '../../domain/pkce.ts';
 import { tokenRedirectUriValid } from '../../domain/redirect-uri.ts';
-import type { OAuthDeps } from '../deps.ts';
 import { recordReuse, revokeFamily } from '../tokens/family.ts';
-import { entitledScopes, issueIdToken, newRefreshToken, planAccess, signUserAccessToken, tokenDigest, tokenResponse, type TokenDeps } from '../tokens/issue.ts';
+import { entitledScopes, issueUserTokens, planAccess, tokenDigest, type UserTokenDeps } from '../tokens/issue.ts';
 import type { GrantModule } from './types.ts';
 
-export type AuthorizationCodeDeps = TokenDeps & Pick<OAuthDeps, 'storage'>;
+export type AuthorizationCodeDeps = UserTokenDeps;
 
 const invalidGrant = (why: string) => new OAuthError('invalid_grant', why);
 
@@ -59,30 +57,6 @@ export const authorizationCode: GrantModule<AuthorizationCodeDeps> = {
     const [consent, user, scopes] = await Promise.all([deps.storage.consents.get(c.consentId), deps.storage.users.get(c.userId), entitledScopes(deps, app, c, c.scopes)]);
     if (!consent || !user || scopes === null) throw invalidGrant('The authorization was withdrawn.');
 
-    const grant: Grant = { ...c, scopes };
-    let refresh: string | undefined;
-    if (scopes.includes('offline_access')) {
-      const rt = newRefreshToken(deps);
-      await deps.storage.refreshTokens.create({
-        ...grant,
-        id: deps.ids(ID_PREFIX.bare),
-        digest: rt.digest,
-        familyId,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + deps.config.refreshTokenTtl * 1000),
-        accessJti: access.jti,
-        accessExp: access.exp,
-      });
-      // A reuse racing this exchange revoked the family before this row existed. It did revoke our
-      // access token, which tells us to revoke the refresh token we just stored too. The answer still
-      // goes out (the code was spent exactly once), carrying tokens that no longer work.
-      if (await deps.storage.revocations.isRevoked(access.jti)) await revokeFamily(deps, familyId, app.clientId);
-      refresh = rt.plaintext;
-    }
-    const idToken = scopes.includes('openid') ? issueIdToken(deps, app, grant, scopes, user, c.nonce) : undefined;
-    return tokenResponse(signUserAccessToken(deps, app, grant, scopes, access), deps, scopes, {
-      ...(refresh !== undefined && { refresh_token: refresh }),
-      ...(idToken !== undefined && { id_token: idToken }),
-    });
+    return issueUserTokens(deps, app, { ...c, scopes }, scopes, access, { familyId, nonce: c.nonce, user });
   },
 };

@@ -6,7 +6,8 @@ import { randomToken } from '../../domain/random.ts';
 import type { User } from '../../domain/user.ts';
 import type { OAuthDeps } from '../deps.ts';
 import type { KeyStore, Signer } from '../keys/key-store.ts';
-import { signJwt } from './jwt.ts';
+import { revokeFamily } from './family.ts';
+import { signJwt, type AccessTokenClaims } from './jwt.ts';
 
 /** RFC 6749 §5.1 successful response (plus OIDC's id_token). */
 export interface TokenResponse {
@@ -16,6 +17,8 @@ export interface TokenResponse {
   readonly scope: string;
   readonly refresh_token?: string;
   readonly id_token?: string;
+  /** RFC 8693 §2.2.1: what a token exchange issued. */
+  readonly issued_token_type?: string;
 }
 
 /** What minting tokens needs. */
@@ -140,6 +143,91 @@ export function newRefreshToken(deps: Pick<TokenDeps, 'keyring' | 'random'>): { 
 
 export function tokenResponse(accessToken: string, deps: Pick<TokenDeps, 'config'>, scopes: readonly string[], extra: { refresh_token?: string; id_token?: string }): TokenResponse {
   return { access_token: accessToken, token_type: 'Bearer', expires_in: deps.config.accessTokenTtl, scope: scopes.join(' '), ...extra };
+}
+
+/** What issuing a user's tokens needs: minting, and storage for the refresh token. */
+export type UserTokenDeps = TokenDeps & Pick<OAuthDeps, 'storage'>;
+
+/**
+ * The answer of a grant that signs a user in (authorization code, device
+ * code): the access token planned in `access`, an ID token with `openid`, and
+ * with `offline_access` a refresh token stored in family `familyId` (its
+ * lifetime PORTICO_REFRESH_TOKEN_TTL).
+ */
+export async function issueUserTokens(
+  deps: UserTokenDeps,
+  app: Application,
+  grant: Grant,
+  scopes: readonly string[],
+  access: PlannedAccess,
+  options: { readonly familyId: string; readonly nonce: string | null; readonly user: User },
+): Promise<TokenResponse> {
+  let refresh: string | undefined;
+  if (scopes.includes('offline_access')) {
+    const now = deps.clock.now();
+    const rt = newRefreshToken(deps);
+    await deps.storage.refreshTokens.create({
+      ...grant,
+      scopes,
+      id: deps.ids(ID_PREFIX.bare),
+      digest: rt.digest,
+      familyId: options.familyId,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + deps.config.refreshTokenTtl * 1000),
+      accessJti: access.jti,
+      accessExp: access.exp,
+    });
+    // A code reuse racing this exchange revoked the family before this row existed. It did revoke our
+    // access token, which tells us to revoke the refresh token we just stored too. The answer still
+    // goes out (the code was spent exactly once), carrying tokens that no longer work.
+    if (await deps.storage.revocations.isRevoked(access.jti)) await revokeFamily(deps, options.familyId, app.clientId);
+    refresh = rt.plaintext;
+  }
+  const idToken = scopes.includes('openid') ? issueIdToken(deps, app, grant, scopes, options.user, options.nonce) : undefined;
+  return tokenResponse(signUserAccessToken(deps, app, grant, scopes, access), deps, scopes, {
+    ...(refresh !== undefined && { refresh_token: refresh }),
+    ...(idToken !== undefined && { id_token: idToken }),
+  });
+}
+
+/** RFC 8693 §3: the token type Portico exchanges and issues. */
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+/**
+ * An exchanged access token (RFC 8693 §2.2): the subject's `sub`, `org_id`,
+ * `sid` and consent-option claims (`carried`), `aud` = the target resource,
+ * `client_id` and `act.sub` = the exchanging client (§4.1; the subject's own
+ * `act` nested inside, most recent actor outermost), `exchanged_from` = the
+ * subject's `jti` and its chain (revocation follows it, tokens/live.ts), and
+ * an expiry that never passes the subject's.
+ */
+export function signExchangedAccessToken(
+  deps: Pick<TokenDeps, 'config' | 'clock' | 'ids' | 'keys'>,
+  actor: Application,
+  subject: AccessTokenClaims,
+  carried: Readonly<Record<string, unknown>>,
+  target: { readonly aud: string; readonly scopes: readonly string[] },
+): TokenResponse {
+  const iat = Math.floor(deps.clock.now().getTime() / 1000);
+  const exp = Math.min(iat + deps.config.accessTokenTtl, subject.exp);
+  const chain = Array.isArray(subject.exchanged_from) ? (subject.exchanged_from as string[]) : [];
+  const scope = target.scopes.join(' ');
+  const token = signJwt(signer(deps.keys), {
+    ...carried,
+    iss: deps.config.issuer,
+    sub: subject.sub,
+    aud: target.aud,
+    client_id: actor.clientId,
+    ...(subject.org_id !== undefined && { org_id: subject.org_id }),
+    ...(subject.sid !== undefined && { sid: subject.sid }),
+    scope,
+    jti: deps.ids(ID_PREFIX.bare),
+    iat,
+    exp,
+    act: { sub: actor.clientId, ...(subject.act !== undefined && { act: subject.act }) },
+    exchanged_from: [subject.jti, ...chain],
+  });
+  return { access_token: token, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: exp - iat, scope };
 }
 
 /**

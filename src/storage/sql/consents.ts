@@ -85,13 +85,27 @@ export class SqlConsents implements ConsentRepository {
     return assemblePage(page, rows.map(toConsent));
   }
 
+  async listByOrganization(organizationId: string, page: PageRequest): Promise<Page<Consent>> {
+    if (unstorable(organizationId)) return assemblePage(page, []);
+    const q = this.#db.selectFrom('consents').selectAll().where('organization_key', '=', organizationId);
+    const rows = await applyKeyset(q, 'id', planKeyset(page)).execute();
+    return assemblePage(page, rows.map(toConsent));
+  }
+
+  async findForOrganization(organizationId: string, applicationId: string): Promise<Consent[]> {
+    if (unstorable(organizationId) || unstorable(applicationId) || organizationId === '') return [];
+    const rows = await this.#db.selectFrom('consents').selectAll().where('organization_key', '=', organizationId).where('application_id', '=', applicationId).execute();
+    return rows.map(toConsent);
+  }
+
+  async deleteMany(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#db.deleteFrom('consents').where('id', 'in', [...ids]).execute();
+  }
+
   async findForApplication(userId: string, applicationId: string): Promise<Consent[]> {
     if (unstorable(userId) || unstorable(applicationId)) return [];
     const rows = await this.#db.selectFrom('consents').selectAll().where('user_id', '=', userId).where('application_id', '=', applicationId).execute();
     return rows.map(toConsent);
-  }
-
-  async deleteForApplication(userId: string, applicationId: string): Promise<void> {
-    await this.#db.deleteFrom('consents').where('user_id', '=', userId).where('application_id', '=', applicationId).execute();
   }
 }

@@ -2,7 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { withRequestDefaults, type AuthorizationRequest, type Interaction } from '../../domain/authorization.ts';
 import type { ConsentOption } from '../../domain/user.ts';
 import type { CompleteResult, CreateInteractionResult, InteractionLimits, InteractionRepository, NewInteraction, SessionRepository } from '../port.ts';
-import { atomically, fromIso, fromIsoOrNull, parseJson, toIso, unstorable } from './rows.ts';
+import { createLimited } from './limits.ts';
+import { fromIso, fromIsoOrNull, parseJson, toIso, unstorable } from './rows.ts';
 import type { Database, InteractionsTable } from './schema.ts';
 
 function toInteraction(r: Selectable<InteractionsTable>): Interaction {
@@ -30,21 +31,7 @@ export class SqlInteractions implements InteractionRepository {
   }
 
   async create(i: NewInteraction, limits: InteractionLimits): Promise<CreateInteractionResult> {
-    const at = toIso(i.at);
-    const since = toIso(limits.since);
-    return atomically(this.#db, async (trx): Promise<CreateInteractionResult> => {
-      // Count and insert in one transaction. SQLite: the transaction holds the write lock (BEGIN
-      // IMMEDIATE), so counts are exact. PostgreSQL: creators of one application queue on its row;
-      // creators of different applications from one address may each pass a count taken at the same
-      // moment, so an address can exceed its limit by the number of requests it has in flight at once.
-      if (this.#dialect === 'postgres') await trx.selectFrom('connect_applications').select('id').where('id', '=', i.applicationId).forUpdate().executeTakeFirst();
-      const count = async (column: 'client_address' | 'application_id', value: string) =>
-        Number((await trx.selectFrom('interactions').select((eb) => eb.fn.countAll().as('n')).where(column, '=', value).where('created_at', '>', since).executeTakeFirstOrThrow()).n);
-      if ((await count('client_address', i.clientAddress)) >= limits.perAddress) return 'address_limited';
-      if ((await count('application_id', i.applicationId)) >= limits.perApplication) return 'application_limited';
-      await this.#insert(trx, i, at);
-      return 'created';
-    });
+    return createLimited(this.#db, this.#dialect, 'interactions', i, limits, (trx) => this.#insert(trx, i, toIso(i.at)));
   }
 
   async #insert(db: Kysely<Database>, i: NewInteraction, at: string): Promise<void> {

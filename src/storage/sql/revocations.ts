@@ -30,6 +30,13 @@ export class SqlRevocations implements RevocationRepository {
     return row !== undefined;
   }
 
+  async anyRevoked(jtis: readonly string[]): Promise<boolean> {
+    const keys = jtis.filter((j) => !unstorable(j));
+    if (keys.length === 0) return false;
+    const row = await this.#db.selectFrom('revoked_tokens').select('jti').where('jti', 'in', keys).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
   async purge(now: Date): Promise<number> {
     const r = await this.#db.deleteFrom('revoked_tokens').where('expires_at', '<', toIso(now)).executeTakeFirst();
     return Number(r.numDeletedRows);

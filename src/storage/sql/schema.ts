@@ -218,6 +218,33 @@ export interface RefreshTokensTable extends GrantColumns {
   access_exp: string;
 }
 
+export interface DeviceAuthorizationsTable {
+  id: string;
+  digest: string;
+  user_code_digest: string;
+  /** base64 of the AES-GCM sealed user code. */
+  user_code_sealed: string;
+  application_id: string;
+  client_id: string;
+  scopes: string;
+  resource: string | null;
+  client_address: string;
+  created_at: string;
+  expires_at: string;
+  interval_seconds: number;
+  last_polled_at: string | null;
+  /** `pending` | `approved` | `denied`. */
+  status: string;
+  decided_at: string | null;
+  user_id: string | null;
+  consent_id: string | null;
+  organization_id: string | null;
+  granted_scopes: string | null;
+  claims: string | null;
+  auth_time: string | null;
+  redeemed_at: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   organization_domains: OrganizationDomainsTable;
@@ -239,4 +266,5 @@ export interface Database {
   consents: ConsentsTable;
   authorization_codes: AuthorizationCodesTable;
   refresh_tokens: RefreshTokensTable;
+  device_authorizations: DeviceAuthorizationsTable;
 }

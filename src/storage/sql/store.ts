@@ -7,6 +7,7 @@ import { SqlAudit } from './audit.ts';
 import { SqlAuthFailures } from './auth-failures.ts';
 import { SqlConsents } from './consents.ts';
 import { SqlAuthorizationCodes } from './codes.ts';
+import { SqlDeviceAuthorizations } from './device-authorizations.ts';
 import { SqlRefreshTokens } from './refresh-tokens.ts';
 import { SqlDynamicClients } from './dynamic-clients.ts';
 import { SqlInteractions, SqlSessions } from './interactions.ts';
@@ -43,6 +44,7 @@ function repositories(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Rep
     codes: translating(new SqlAuthorizationCodes(db)),
     refreshTokens: translating(new SqlRefreshTokens(db)),
     dynamicClients: translating(new SqlDynamicClients(db)),
+    deviceAuthorizations: translating(new SqlDeviceAuthorizations(db, dialect)),
   };
 }
 

@@ -57,6 +57,8 @@ export function examples() {
       { caller: 'oauth-basic', token: [], enc: 'component', hint: null },
       { caller: 'm2m-basic', token: [], enc: 'component', hint: 'refresh_token' },
       { caller: 'm2m-basic', token: [{ op: 'alg', alg: 'none', kid: 'same', sig: 'keep' }], enc: 'component', hint: null },
+      // A raw %DF (a UTF-8 lead byte without its continuation): refused as not UTF-8, 400 (issue #8), not 200.
+      { caller: 'm2m-basic', token: [{ op: 'wrap', before: '%DF', after: '' }], enc: 'raw', hint: null },
     ] satisfies TokenProbe[],
     get: GETS.flatMap((endpoint) => [build({ endpoint, query: '?%00=%00&%ZZ&a=%E0%A4%A' }), build({ endpoint, method: 'HEAD', extra: { 'if-none-match': '*', range: 'bytes=0-1' } })]),
     method: [...POSTS, ...GETS].flatMap((endpoint) => [

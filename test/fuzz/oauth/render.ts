@@ -51,6 +51,22 @@ export function render(c: Case, ctx: Ctx): Sent {
 
 export function formToken(body: Uint8Array | null): string | undefined {
   if (body === null) return undefined;
-  const values = new URLSearchParams(Buffer.from(body).toString('utf8')).getAll('token').filter((v) => v !== '');
+  const text = Buffer.from(body).toString('utf8');
+  const raw = text.split('&').filter((pair) => pair.startsWith('token=')).map((pair) => pair.slice('token='.length));
+  // Issue #8: a token whose escapes are not UTF-8 is refused like a missing one (400 invalid_request),
+  // where URLSearchParams would have put U+FFFD in its place.
+  if (raw.some((v) => !strictUtf8Value(v))) return undefined;
+  const values = new URLSearchParams(text).getAll('token').filter((v) => v !== '');
   return values.length === 1 ? values[0] : undefined;
+}
+
+/** Whether a raw form value's percent-escapes decode to UTF-8. */
+function strictUtf8Value(raw: string): boolean {
+  const bytes = Buffer.concat(raw.split(/(%[0-9A-Fa-f]{2})/).map((part) => (/^%[0-9A-Fa-f]{2}$/.test(part) ? Buffer.from(part.slice(1), 'hex') : Buffer.from(part.replace(/\+/g, ' ')))));
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
