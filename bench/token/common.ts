@@ -12,6 +12,8 @@ export const SCOPE = 'read';
 export const USER_SCOPE = 'openid offline_access';
 /** PORTICO_AUTH_FAILURE_LIMIT for the wrong-secret run: far above what a run can send in a minute. */
 export const AUTH_FAILURE_LIMIT_MAX = '999999';
+/** PORTICO_AUTHORIZE_RATE_LIMIT for the code-exchange and refresh runs: every code comes through /oauth2/authorize from one address. */
+export const AUTHORIZE_RATE_LIMIT_MAX = '999999';
 export const PEER_AUDIENCE = 'https://api.bench.example';
 
 export type Alg = 'RS256' | 'ES256';
