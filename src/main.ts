@@ -1,7 +1,9 @@
 import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { ensureAdminApiKey, openRuntime, prepareServer, type Runtime } from './bootstrap.ts';
 import { superviseWorkers } from './cluster.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { signingThreads } from './config/server.ts';
 import { startupFailure } from './startup-errors.ts';
 
 function printAdminKey(key: string): void {
@@ -119,6 +121,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Before anything touches libuv's threadpool (it reads the size once, when first used); workers
+  // inherit it with the environment. An operator's own UV_THREADPOOL_SIZE wins.
+  const threads = signingThreads(config.signing, config.workers, availableParallelism());
+  if (cluster.isPrimary && threads !== null && process.env.UV_THREADPOOL_SIZE === undefined) process.env.UV_THREADPOOL_SIZE = String(threads);
   try {
     if (cluster.isWorker) return await serve(config, async () => {});
     if (config.outbound.allowPrivateNetworks) {

@@ -22,6 +22,8 @@ export interface Config {
   readonly resources: readonly string[];
   /** `aud` of tokens issued without a resource; null = generated once and stored. */
   readonly clientId: string | null;
+  /** Where tokens are signed (issue #12): on libuv's threadpool (`async`) or on the event loop (`sync`). */
+  readonly signing: 'async' | 'sync';
   readonly workers: number;
   /** Failed client authentications per client_id per minute before 429 (5x that per source address). */
   readonly authFailureLimit: number;

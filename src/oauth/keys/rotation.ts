@@ -35,6 +35,7 @@ export function createKeyStore(deps: KeyDeps, onRefreshError?: (err: unknown) =>
   return new KeyStore(deps.storage.signingKeys, deps.keyring, deps.clock, {
     retentionMs: retentionMs(deps.config),
     refreshMs: refreshIntervalMs(deps.config),
+    asyncSigning: deps.config.signing === 'async',
     ...(onRefreshError && { onRefreshError }),
   });
 }

@@ -35,7 +35,7 @@ function signer(keys: Pick<KeyStore, 'signer'>): Signer {
  * `client_id` = the application's client ID, `org_id` = its organization,
  * `aud` = the RFC 8707 resource or the environment's client ID; no `sid`.
  */
-export function mintM2MAccessToken(deps: Pick<TokenDeps, 'config' | 'clock' | 'ids' | 'keys'>, app: Application, scopes: readonly string[], aud: string): TokenResponse {
+export async function mintM2MAccessToken(deps: Pick<TokenDeps, 'config' | 'clock' | 'ids' | 'keys'>, app: Application, scopes: readonly string[], aud: string): Promise<TokenResponse> {
   const ttl = deps.config.m2mTokenTtl;
   const iat = Math.floor(deps.clock.now().getTime() / 1000);
   const scope = scopes.join(' ');
@@ -50,7 +50,7 @@ export function mintM2MAccessToken(deps: Pick<TokenDeps, 'config' | 'clock' | 'i
     iat,
     exp: iat + ttl,
   };
-  return { access_token: signJwt(signer(deps.keys), claims), token_type: 'Bearer', expires_in: ttl, scope };
+  return { access_token: await signJwt(signer(deps.keys), claims), token_type: 'Bearer', expires_in: ttl, scope };
 }
 
 /**
@@ -74,7 +74,7 @@ export function planAccess(deps: Pick<TokenDeps, 'config' | 'clock' | 'ids'>): P
  * resource or the environment's client ID, `sid` = the consent, `org_id` when
  * an organization was chosen, plus the user's consent-option choices.
  */
-export function signUserAccessToken(deps: Pick<TokenDeps, 'config' | 'keys' | 'environmentClientId'>, app: Application, grant: Grant, scopes: readonly string[], plan: PlannedAccess): string {
+export function signUserAccessToken(deps: Pick<TokenDeps, 'config' | 'keys' | 'environmentClientId'>, app: Application, grant: Grant, scopes: readonly string[], plan: PlannedAccess): Promise<string> {
   const { jti, iat } = plan;
   const exp = Math.floor(plan.exp.getTime() / 1000);
   return signJwt(signer(deps.keys), {
@@ -93,7 +93,7 @@ export function signUserAccessToken(deps: Pick<TokenDeps, 'config' | 'keys' | 'e
 }
 
 /** OpenID Connect ID token: `aud` = the app's client ID, profile/email claims by scope. */
-export function issueIdToken(deps: Pick<TokenDeps, 'config' | 'clock' | 'keys'>, app: Application, grant: Grant, scopes: readonly string[], user: User, nonce: string | null): string {
+export function issueIdToken(deps: Pick<TokenDeps, 'config' | 'clock' | 'keys'>, app: Application, grant: Grant, scopes: readonly string[], user: User, nonce: string | null): Promise<string> {
   const s = signer(deps.keys);
   const iat = Math.floor(deps.clock.now().getTime() / 1000);
   return signJwt({ ...s, headerB64: s.idHeaderB64 }, {
@@ -183,8 +183,12 @@ export async function issueUserTokens(
     if (await deps.storage.revocations.isRevoked(access.jti)) await revokeFamily(deps, options.familyId, app.clientId);
     refresh = rt.plaintext;
   }
-  const idToken = scopes.includes('openid') ? issueIdToken(deps, app, grant, scopes, options.user, options.nonce) : undefined;
-  return tokenResponse(signUserAccessToken(deps, app, grant, scopes, access), deps, scopes, {
+  // Both signatures at once: with PORTICO_SIGNING=async they run on two threadpool threads in parallel.
+  const [accessToken, idToken] = await Promise.all([
+    signUserAccessToken(deps, app, grant, scopes, access),
+    scopes.includes('openid') ? issueIdToken(deps, app, grant, scopes, options.user, options.nonce) : undefined,
+  ]);
+  return tokenResponse(accessToken, deps, scopes, {
     ...(refresh !== undefined && { refresh_token: refresh }),
     ...(idToken !== undefined && { id_token: idToken }),
   });
@@ -201,18 +205,18 @@ export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
  * subject's `jti` and its chain (revocation follows it, tokens/live.ts), and
  * an expiry that never passes the subject's.
  */
-export function signExchangedAccessToken(
+export async function signExchangedAccessToken(
   deps: Pick<TokenDeps, 'config' | 'clock' | 'ids' | 'keys'>,
   actor: Application,
   subject: AccessTokenClaims,
   carried: Readonly<Record<string, unknown>>,
   target: { readonly aud: string; readonly scopes: readonly string[] },
-): TokenResponse {
+): Promise<TokenResponse> {
   const iat = Math.floor(deps.clock.now().getTime() / 1000);
   const exp = Math.min(iat + deps.config.accessTokenTtl, subject.exp);
   const chain = Array.isArray(subject.exchanged_from) ? (subject.exchanged_from as string[]) : [];
   const scope = target.scopes.join(' ');
-  const token = signJwt(signer(deps.keys), {
+  const token = await signJwt(signer(deps.keys), {
     ...carried,
     iss: deps.config.issuer,
     sub: subject.sub,
