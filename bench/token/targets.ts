@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import { cleanEnv, freePort, logLines, retryOnPortClash, spawnServer, type ChildServer } from '../lib/child.ts';
 import type { WindowUs } from '../lib/proc.ts';
-import { startPortico as startPorticoServer, type PorticoServer } from '../lib/server.ts';
+import { PORTICO_ROOT, startPortico as startPorticoServer, type PorticoServer } from '../lib/server.ts';
 import type { Layout } from './cli.ts';
 import { f, log, NODE, PEER_AUDIENCE, REPO_ROOT, SCOPE, type Alg } from './common.ts';
 import { summarizeProfiles, type ProfileSummary } from './profile.ts';
@@ -32,7 +32,7 @@ export interface Live {
 function porticoSource(): string {
   let commit = 'unknown';
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PORTICO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     // not a git checkout
   }
@@ -41,10 +41,10 @@ function porticoSource(): string {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.isFile()) hash.update(path.slice(REPO_ROOT.length)).update('\0').update(readFileSync(path)).update('\0');
+      else if (entry.isFile()) hash.update(path.slice(PORTICO_ROOT.length)).update('\0').update(readFileSync(path)).update('\0');
     }
   };
-  walk(join(REPO_ROOT, 'src'));
+  walk(join(PORTICO_ROOT, 'src'));
   return `${commit}+src:${hash.digest('hex').slice(0, 12)}`;
 }
 
