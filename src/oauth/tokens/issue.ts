@@ -1,9 +1,10 @@
 import { grantableScopes, type Application } from '../../domain/application.ts';
-import { OIDC_SCOPES, type Grant } from '../../domain/authorization.ts';
+import { OIDC_SCOPES, type Grant, type RefreshToken } from '../../domain/authorization.ts';
 import { SigningKeyUnavailableError } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
 import { randomToken } from '../../domain/random.ts';
 import type { User } from '../../domain/user.ts';
+import type { Repositories } from '../../storage/port.ts';
 import type { OAuthDeps } from '../deps.ts';
 import type { KeyStore, Signer } from '../keys/key-store.ts';
 import { revokeFamily } from './family.ts';
@@ -148,11 +149,69 @@ export function tokenResponse(accessToken: string, deps: Pick<TokenDeps, 'config
 /** What issuing a user's tokens needs: minting, and storage for the refresh token. */
 export type UserTokenDeps = TokenDeps & Pick<OAuthDeps, 'storage'>;
 
+/** A refresh token decided (with `offline_access`) but not stored yet: its plaintext and the row that stores it. */
+export interface PlannedRefresh {
+  readonly plaintext: string;
+  readonly row: Omit<RefreshToken, 'rotatedAt' | 'revokedAt'>;
+}
+
 /**
- * The answer of a grant that signs a user in (authorization code, device
- * code): the access token planned in `access`, an ID token with `openid`, and
- * with `offline_access` a refresh token stored in family `familyId` (its
- * lifetime PORTICO_REFRESH_TOKEN_TTL).
+ * The refresh token of a sign-in answer, in family `familyId`, lifetime
+ * PORTICO_REFRESH_TOKEN_TTL; null without `offline_access`. The caller stores
+ * `row` (the code grant in the transaction that spends the code).
+ */
+export function planRefresh(deps: Pick<TokenDeps, 'clock' | 'config' | 'ids' | 'keyring' | 'random'>, grant: Grant, scopes: readonly string[], access: PlannedAccess, familyId: string): PlannedRefresh | null {
+  if (!scopes.includes('offline_access')) return null;
+  const now = deps.clock.now();
+  const rt = newRefreshToken(deps);
+  return {
+    plaintext: rt.plaintext,
+    row: {
+      ...grant,
+      scopes,
+      id: deps.ids(ID_PREFIX.bare),
+      digest: rt.digest,
+      familyId,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + deps.config.refreshTokenTtl * 1000),
+      accessJti: access.jti,
+      accessExp: access.exp,
+    },
+  };
+}
+
+/**
+ * The answer of a grant that signs a user in, once its refresh token (if
+ * any) is stored: the access token planned in `access`, and an ID token with
+ * `openid`. Both signatures are made at once (with PORTICO_SIGNING=async on
+ * two threadpool threads).
+ */
+export async function signUserTokens(
+  deps: UserTokenDeps,
+  app: Application,
+  grant: Grant,
+  scopes: readonly string[],
+  access: PlannedAccess,
+  options: { readonly refresh: PlannedRefresh | null; readonly nonce: string | null; readonly user: User },
+): Promise<TokenResponse> {
+  const { refresh } = options;
+  // A code reuse racing this exchange revoked the family before the refresh row existed. It did revoke our
+  // access token, which tells us to revoke the refresh token we stored too. The answer still goes out
+  // (the code was spent exactly once), carrying tokens that no longer work.
+  if (refresh !== null && (await deps.storage.revocations.isRevoked(access.jti))) await revokeFamily(deps, refresh.row.familyId, app.clientId);
+  const [accessToken, idToken] = await Promise.all([
+    signUserAccessToken(deps, app, grant, scopes, access),
+    scopes.includes('openid') ? issueIdToken(deps, app, grant, scopes, options.user, options.nonce) : undefined,
+  ]);
+  return tokenResponse(accessToken, deps, scopes, {
+    ...(refresh !== null && { refresh_token: refresh.plaintext }),
+    ...(idToken !== undefined && { id_token: idToken }),
+  });
+}
+
+/**
+ * A sign-in answer whose refresh token is stored on its own (the device
+ * code grant): planRefresh, store it, signUserTokens.
  */
 export async function issueUserTokens(
   deps: UserTokenDeps,
@@ -162,36 +221,9 @@ export async function issueUserTokens(
   access: PlannedAccess,
   options: { readonly familyId: string; readonly nonce: string | null; readonly user: User },
 ): Promise<TokenResponse> {
-  let refresh: string | undefined;
-  if (scopes.includes('offline_access')) {
-    const now = deps.clock.now();
-    const rt = newRefreshToken(deps);
-    await deps.storage.refreshTokens.create({
-      ...grant,
-      scopes,
-      id: deps.ids(ID_PREFIX.bare),
-      digest: rt.digest,
-      familyId: options.familyId,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + deps.config.refreshTokenTtl * 1000),
-      accessJti: access.jti,
-      accessExp: access.exp,
-    });
-    // A code reuse racing this exchange revoked the family before this row existed. It did revoke our
-    // access token, which tells us to revoke the refresh token we just stored too. The answer still
-    // goes out (the code was spent exactly once), carrying tokens that no longer work.
-    if (await deps.storage.revocations.isRevoked(access.jti)) await revokeFamily(deps, options.familyId, app.clientId);
-    refresh = rt.plaintext;
-  }
-  // Both signatures at once: with PORTICO_SIGNING=async they run on two threadpool threads in parallel.
-  const [accessToken, idToken] = await Promise.all([
-    signUserAccessToken(deps, app, grant, scopes, access),
-    scopes.includes('openid') ? issueIdToken(deps, app, grant, scopes, options.user, options.nonce) : undefined,
-  ]);
-  return tokenResponse(accessToken, deps, scopes, {
-    ...(refresh !== undefined && { refresh_token: refresh }),
-    ...(idToken !== undefined && { id_token: idToken }),
-  });
+  const refresh = planRefresh(deps, grant, scopes, access, options.familyId);
+  if (refresh !== null) await deps.storage.refreshTokens.create(refresh.row);
+  return signUserTokens(deps, app, grant, scopes, access, { refresh, nonce: options.nonce, user: options.user });
 }
 
 /** RFC 8693 §3: the token type Portico exchanges and issues. */
@@ -239,7 +271,12 @@ export async function signExchangedAccessToken(
  * organization, and scopes an administrator removed from the application are
  * no longer issued. Null when the grant is no longer valid at all.
  */
-export async function entitledScopes(deps: Pick<OAuthDeps, 'storage' | 'config'>, app: Application, grant: Grant, scopes: readonly string[]): Promise<string[] | null> {
+export async function entitledScopes(
+  deps: { readonly storage: Pick<Repositories, 'memberships'>; readonly config: OAuthDeps['config'] },
+  app: Application,
+  grant: Grant,
+  scopes: readonly string[],
+): Promise<string[] | null> {
   if (grant.organizationId !== null && !(await deps.storage.memberships.exists(grant.userId, grant.organizationId))) return null;
   const allowed = new Set<string>([...OIDC_SCOPES, ...grantableScopes(app, deps.config.dynamicClientScopes)]);
   return scopes.filter((s) => allowed.has(s));
