@@ -20,6 +20,7 @@ import { SqlClientSecrets } from './secrets.ts';
 import { SqlSettings } from './settings.ts';
 import { SqlSigningKeys } from './signing-keys.ts';
 import { SqlMemberships, SqlUsers } from './users.ts';
+import { SqlWebhooks } from './webhooks.ts';
 import { openSqlite } from './sqlite.ts';
 
 /** Every repository over `db`, which may be the database or one transaction. */
@@ -43,6 +44,7 @@ function repositories(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Rep
     codes: translating(new SqlAuthorizationCodes(db)),
     refreshTokens: translating(new SqlRefreshTokens(db)),
     dynamicClients: translating(new SqlDynamicClients(db)),
+    webhooks: translating(new SqlWebhooks(db, dialect)),
   };
 }
 
@@ -59,7 +61,9 @@ export function createSqlStorage(db: Kysely<Database>, dialect: 'sqlite' | 'post
       }
     },
     async migrate() {
-      const migrator = new Migrator({ db, provider: migrations, migrationTableName: 'portico_migrations', migrationLockTableName: 'portico_migrations_lock' });
+      // Unordered: migration 0007 is reserved for work that may land after 0008 has run somewhere (issue #13);
+      // migrations are independent and only move forward, so a late lower number is applied when it arrives.
+      const migrator = new Migrator({ db, provider: migrations, migrationTableName: 'portico_migrations', migrationLockTableName: 'portico_migrations_lock', allowUnorderedMigrations: true });
       const { error } = await migrator.migrateToLatest();
       if (error) throw translateError(error);
     },
