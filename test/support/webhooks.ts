@@ -27,8 +27,8 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** An HTTP server on 127.0.0.1 that records every request and answers `respond(...)`. */
-export async function startReceiver(respond: Receiver['respond'] = () => 200): Promise<Receiver> {
+/** An HTTP server on 127.0.0.1 that records every request and answers `respond(...)`, after `delayMs()` if given. */
+export async function startReceiver(respond: Receiver['respond'] = () => 200, options: { delayMs?: () => number } = {}): Promise<Receiver> {
   const received: ReceivedRequest[] = [];
   const receiver = { respond } as { respond: Receiver['respond'] };
   const server: Server = createServer((req, res) => {
@@ -38,7 +38,10 @@ export async function startReceiver(respond: Receiver['respond'] = () => 200): P
       const body = Buffer.concat(chunks).toString('utf8');
       const status = receiver.respond({ path: req.url ?? '/', body, n: received.length + 1 });
       received.push({ path: req.url ?? '/', headers: req.headers, body, status });
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : `no (${status})`);
+      const answer = () => res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : `no (${status})`);
+      const delay = options.delayMs?.() ?? 0;
+      if (delay > 0) setTimeout(answer, delay);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
