@@ -105,6 +105,8 @@ for (const dialect of DIALECTS) {
       clock.advance(1);
       // No scan, no cache: the very next request on either node is refused.
       assert.deepEqual([await token(a), await token(b)], [401, 401], 'at expires_at');
+      clock.advance(1);
+      assert.deepEqual([await token(a), await token(b)], [401, 401], 'after expires_at');
       assert.equal((await mine('connect_application_secret.expired')).length, 0, 'the event waits for a scan; authentication does not');
       await scan();
       await scan();

@@ -297,6 +297,7 @@ describe('issue #13: webhook delivery (manual clock, SQLite)', () => {
     const orgsDelivered = new Set(accepted.map((e) => (e.data as { id: string }).id));
     t.diagnostic(`flaky receiver: ${EVENTS} events, ${got.length} requests (${got.length - EVENTS} retries), ${accepted.length} accepted, ${duplicates} duplicates, ${(await deliveries(ep.id)).filter((d) => d.status === 'delivered').length} delivered; simulated span ${Math.round((clock.now().getTime() - [...verified].map((e) => new Date(e.createdAt).getTime()).sort()[0]!) / MINUTE)} min`);
     assert.equal(perEvent.size, EVENTS);
+    assert.equal(new Set(verified.map((e) => e.id)).size, EVENTS, 'failed attempts and the accepted one carry the same id');
     assert.deepEqual([...orgsDelivered].sort(), [...made].sort());
     assert.equal(duplicates, 0);
     assert.ok(got.length > EVENTS, 'some requests failed and were retried');
