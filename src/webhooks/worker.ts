@@ -146,7 +146,12 @@ export class WebhookWorker {
 
   #track(p: Promise<Outcome>): Promise<Outcome> {
     this.#inFlight.add(p);
-    void p.finally(() => this.#inFlight.delete(p));
+    void p.finally(() => {
+      this.#inFlight.delete(p);
+      // A slot of its endpoint is free: in the background loop, look again now rather than at the next poll, so a
+      // backlog drains at the endpoint's pace instead of PORTICO_WEBHOOK_CONCURRENCY per poll interval.
+      if (this.#timers.length > 0) setImmediate(() => void this.#poll());
+    });
     return p;
   }
 

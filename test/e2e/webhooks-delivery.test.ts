@@ -273,6 +273,25 @@ describe('issue #13: webhook delivery (manual clock, SQLite)', () => {
     await api(server, `/webhook_endpoints/${ep.id}`, { method: 'DELETE' });
   });
 
+  it('issue #13: the background loop (start/stop) drains a backlog at the endpoint\'s pace, not the bound per poll interval', async () => {
+    const ep = await endpoint('/loop');
+    receiver.respond = () => 200;
+    for (let i = 0; i < 20; i++) await createOrg(`Loop ${i}`);
+    const worker = webhookWorker(server, clock, { concurrency: 2 });
+    const started = performance.now();
+    worker.start();
+    try {
+      for (let i = 0; i < 200 && (await deliveries(ep.id)).some((d) => d.status !== 'delivered'); i++) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      await worker.stop();
+    }
+    const ms = performance.now() - started;
+    assert.deepEqual([...new Set((await deliveries(ep.id)).map((d) => d.status))], ['delivered']);
+    // Two at a time with a one-second poll would take ten seconds; a freed slot looks again at once.
+    assert.ok(ms < 5000, `${Math.round(ms)} ms`);
+    assert.equal(on('/loop').length, 20);
+  });
+
   it('issue #13: figures of a flaky receiver (each request fails with probability 1/2): every event arrives, ids stable, no duplicate', async (t) => {
     const ep = await endpoint('/coinflip');
     let seed = 0x2545f491;
