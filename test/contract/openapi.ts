@@ -36,6 +36,12 @@ export const DIVERGENCES: readonly { method: string; path: string; status: numbe
     status: 404,
     why: 'The spec lists no 404 for deleting an organization; Portico answers 404 {message} for an unknown ID, as for every other object.',
   },
+  {
+    method: 'GET',
+    path: '/webhook_endpoints',
+    status: 422,
+    why: 'Issue #13: the spec lists no error for this list; a limit, order or cursor out of range is 422 {message, code, errors}, as on every other Portico list (and the lists whose errors the spec does document).',
+  },
 ];
 
 /**
