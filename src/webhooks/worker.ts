@@ -66,9 +66,10 @@ export class WebhookWorker {
   readonly #deps: WebhookWorkerDeps;
   readonly #inFlight = new Set<Promise<Outcome>>();
   #timers: NodeJS.Timeout[] = [];
-  #polling = false;
+  #polling: Promise<void> | null = null;
   #scanning = false;
-  #trouble: string | null = null;
+  /** What is failing now, per part of the loop (so one part's trouble is not reported as over by the other's success). */
+  readonly #trouble: Record<'deliver' | 'scan', string | null> = { deliver: null, scan: null };
 
   constructor(deps: WebhookWorkerDeps) {
     this.#deps = deps;
@@ -92,20 +93,21 @@ export class WebhookWorker {
     void this.#scan();
   }
 
-  /** Stops polling and waits for the sends in flight to be recorded. */
+  /** Stops polling and waits for a claim under way and for the sends in flight to be recorded. */
   async stop(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
+    await this.#polling;
     await Promise.allSettled([...this.#inFlight]);
   }
 
   async #poll(): Promise<void> {
-    if (this.#polling || this.#inFlight.size >= PROCESS_CAP) return;
-    this.#polling = true;
+    if (this.#polling !== null || this.#inFlight.size >= PROCESS_CAP) return;
+    this.#polling = this.#claimAndSend().then(() => undefined);
     try {
-      await this.#claimAndSend();
+      await this.#polling;
     } finally {
-      this.#polling = false;
+      this.#polling = null;
     }
   }
 
@@ -114,9 +116,9 @@ export class WebhookWorker {
     this.#scanning = true;
     try {
       const { storage, ids, clock, config } = this.#deps;
-      return await emitSecretLifecycleEvents({ storage, ids, clock, warningDays: config.secretExpiryWarningDays });
+      return this.#ok('scan', await emitSecretLifecycleEvents({ storage, ids, clock, warningDays: config.secretExpiryWarningDays }));
     } catch (err) {
-      this.#failed(err);
+      this.#failed('scan', err);
       return { expiring: 0, expired: 0 };
     } finally {
       this.#scanning = false;
@@ -129,7 +131,7 @@ export class WebhookWorker {
     try {
       const now = clock.now();
       // A read first: an idle poll must not take SQLite's write lock every second in every worker.
-      if (!(await storage.webhooks.hasDue(now))) return this.#ok([]);
+      if (!(await storage.webhooks.hasDue(now))) return this.#ok('deliver', []);
       const claimed = await storage.webhooks.claimDue({
         now,
         leaseUntil: new Date(now.getTime() + config.webhookTimeoutSeconds * 1000 + LEASE_MARGIN_MS),
@@ -137,9 +139,9 @@ export class WebhookWorker {
         limit: PROCESS_CAP - this.#inFlight.size,
         token: ids.random(ID_PREFIX.bare),
       });
-      return this.#ok(claimed.map((d) => this.#track(this.#deliver(d))));
+      return this.#ok('deliver', claimed.map((d) => this.#track(this.#deliver(d))));
     } catch (err) {
-      this.#failed(err);
+      this.#failed('deliver', err);
       return [];
     }
   }
@@ -170,25 +172,26 @@ export class WebhookWorker {
       if (outcome.kind === 'gone' && recorded) this.#deps.log.warn({ endpoint_id: d.endpointId }, 'webhook endpoint answered 410 Gone: it is disabled');
       return recorded ? outcome.kind : 'unrecorded';
     } catch (err) {
-      this.#failed(err);
+      this.#failed('deliver', err);
       return 'unrecorded';
     }
   }
 
-  #ok<T>(value: T): T {
-    if (this.#trouble !== null) {
-      this.#deps.log.info({}, 'webhook delivery resumed');
-      this.#trouble = null;
+  #ok<T>(part: 'deliver' | 'scan', value: T): T {
+    if (this.#trouble[part] !== null) {
+      this.#deps.log.info({ part }, part === 'deliver' ? 'webhook delivery resumed' : 'secret expiry scan resumed');
+      this.#trouble[part] = null;
     }
     return value;
   }
 
-  /** One warn line per outage (or per kind of failure), not one per row or per poll. */
-  #failed(err: unknown): void {
+  /** One warn line per outage (or per kind of failure) and part, not one per row or per poll. */
+  #failed(part: 'deliver' | 'scan', err: unknown): void {
     const kind = err instanceof StorageUnavailableError ? 'storage_unavailable' : 'error';
-    if (this.#trouble === kind) return;
-    this.#trouble = kind;
-    if (kind === 'storage_unavailable') this.#deps.log.warn({ reason: kind }, 'webhook delivery paused: the database is unavailable; retrying every poll');
-    else this.#deps.log.warn({ err }, 'webhook delivery failed; retrying every poll');
+    if (this.#trouble[part] === kind) return;
+    this.#trouble[part] = kind;
+    const what = part === 'deliver' ? 'webhook delivery' : 'the secret expiry scan';
+    if (kind === 'storage_unavailable') this.#deps.log.warn({ reason: kind }, `${what} paused: the database is unavailable; retrying every poll`);
+    else this.#deps.log.warn({ err }, `${what} failed; retrying every poll`);
   }
 }

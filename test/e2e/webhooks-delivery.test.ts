@@ -247,11 +247,11 @@ describe('issue #13: webhook delivery (manual clock, SQLite)', () => {
       log: { warn: (_d, m) => warns.push(m), info: (_d, m) => infos.push(m) },
     });
     for (let i = 0; i < 20; i++) await worker.tick();
-    assert.deepEqual(warns, ['webhook delivery paused: the database is unavailable; retrying every poll']);
+    assert.deepEqual(warns, ['the secret expiry scan paused: the database is unavailable; retrying every poll', 'webhook delivery paused: the database is unavailable; retrying every poll']);
     down = false;
     await worker.tick();
     await worker.tick();
-    assert.deepEqual(infos, ['webhook delivery resumed']);
+    assert.deepEqual(infos, ['secret expiry scan resumed', 'webhook delivery resumed']);
   });
 
   it('issue #13: housekeeping purges finished deliveries after PORTICO_WEBHOOK_RETENTION_DAYS; the events stay in /events', async () => {
