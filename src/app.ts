@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { outboundFetch, type OutboundFetch } from './outbound/fetch.ts';
+import { configuredOutbound, type OutboundFetch } from './outbound/fetch.ts';
 import { isLoopbackUrl, type Config } from './config.ts';
 import type { Clock } from './domain/clock.ts';
 import { ID_PREFIX, type IdGenerator } from './domain/ids.ts';
@@ -115,7 +114,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // Written before the storage closes (main.ts closes the app first).
   app.addHook('onClose', async () => failures.flush());
   const random = deps.random ?? systemRandom;
-  const outbound = deps.outbound ?? outboundFetch({ allowPrivateNetworks: deps.config.outbound.allowPrivateNetworks, ca: deps.config.outbound.caFile === null ? null : readFileSync(deps.config.outbound.caFile, 'utf8') });
+  const outbound = deps.outbound ?? configuredOutbound(deps.config.outbound);
   await app.register(oauthPlugin, { ...deps, random, outbound, failures, warn: (err: unknown, message: string) => app.log.warn({ err }, message) });
   const managementDeps = {
     random,
@@ -125,6 +124,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ids: deps.ids,
     configuredApiKey: deps.config.apiKey,
     issuer: deps.config.issuer,
+    endpointPolicy: { allowPrivateNetworks: deps.config.outbound.allowPrivateNetworks },
+    secretMaxLifetimeDays: deps.config.secretMaxLifetimeDays,
   };
   await app.register(managementPlugin, managementDeps);
   // The development login exists only where nothing else logs users in: with PORTICO_LOGIN_URL set it

@@ -46,7 +46,7 @@ async function firstAdminKey(rt: Runtime): Promise<void> {
 /** One server process: loadConfig() -> openStorage() -> createApp() -> listen. */
 async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>): Promise<void> {
   // Loaded here, not at the top: a cluster primary only supervises and need not hold the HTTP stack.
-  const [{ createApp }, { environmentClientId }, { workerMetricsCollector }, { systemClock }, { startHousekeeping }, { Metrics, startMetricsListener }, { createKeyStore }] = await Promise.all([
+  const [{ createApp }, { environmentClientId }, { workerMetricsCollector }, { systemClock }, { startHousekeeping }, { Metrics, startMetricsListener }, { createKeyStore }, { WebhookWorker }, { configuredOutbound }, { systemRandom }] = await Promise.all([
     import('./app.ts'),
     import('./bootstrap.ts'),
     import('./cluster.ts'),
@@ -54,6 +54,9 @@ async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>
     import('./housekeeping.ts'),
     import('./http/metrics.ts'),
     import('./oauth/keys/rotation.ts'),
+    import('./webhooks/worker.ts'),
+    import('./outbound/fetch.ts'),
+    import('./domain/random.ts'),
   ]);
   const rt = await openRuntime(config);
   // The logger exists only with the app; until then a failed background refresh goes to stderr.
@@ -76,11 +79,16 @@ async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>
     workerId: cluster.worker?.id ?? 0,
   });
   logRefreshError = (err) => app.log.warn({ err }, 'signing keys could not be re-read; serving the cached set');
-  const stopHousekeeping = startHousekeeping(rt.storage, systemClock, (err) => app.log.warn({ err }, 'housekeeping failed; the next round retries'), config.registrationUnusedTtl);
+  const stopHousekeeping = startHousekeeping(rt.storage, systemClock, (err) => app.log.warn({ err }, 'housekeeping failed; the next round retries'), config.registrationUnusedTtl, config.webhookRetentionDays);
+  // Issue #13: every serving process delivers webhooks (claims keep processes and nodes from sending twice).
+  const webhooks = config.webhookDelivery
+    ? new WebhookWorker({ storage: rt.storage, keyring: rt.keyring, clock: systemClock, ids: rt.ids, random: systemRandom, outbound: configuredOutbound(config.outbound), config, log: app.log })
+    : null;
   let metricsServer: import('node:http').Server | null = null;
   const shutdown = async () => {
     stopHousekeeping();
     keys.stop();
+    await webhooks?.stop();
     metricsServer?.close();
     await app.close();
     await rt.storage.close();
@@ -89,6 +97,7 @@ async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>
   process.once('SIGTERM', () => void shutdown());
   process.once('SIGINT', () => void shutdown());
   await app.listen({ port: config.port, host: config.host });
+  webhooks?.start();
   // After the public port: the supervisor announces "listening" on the first listen of a worker.
   if (config.metrics.port !== null) metricsServer = await startMetricsListener({ port: config.metrics.port, host: config.metrics.host, token: config.metrics.token }, collectMetrics);
   await afterListen(rt);

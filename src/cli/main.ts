@@ -5,7 +5,10 @@ import { CLI_CONTEXT } from '../domain/audit.ts';
 import { keySchedule } from '../domain/signing-key.ts';
 import { createApiKey, revokeApiKey } from '../management/api-keys.ts';
 import { retentionMs, rotateSigningKey } from '../oauth/keys/rotation.ts';
+import { isPorticoError } from '../domain/errors.ts';
+import { CliUsageError as UsageError, flag } from './args.ts';
 import { TryLoginError, tryLogin } from './try-login.ts';
+import { secretsCommand, webhooksCommand } from './webhooks.ts';
 
 const USAGE = `Usage: portico <command>
 
@@ -17,6 +20,17 @@ const USAGE = `Usage: portico <command>
   api-keys revoke <id>          revoke an API key at once
   keys list                     signing keys and their state
   keys rotate                   add a signing key: published now, signing after PORTICO_KEY_PUBLISH_DELAY
+  secrets list --application ID | --expiring
+                                client secrets of an application, or every secret expiring within
+                                PORTICO_SECRET_EXPIRY_WARNING_DAYS (and the expired ones)
+  webhooks list                 webhook endpoints (secrets masked)
+  webhooks create --url U --events a,b
+                                add an endpoint; prints its signing secret once
+  webhooks delete <id>          delete an endpoint and its pending deliveries
+  webhooks deliveries <id> [--status S] [--limit N] [--attempts <event-id>]
+                                deliveries of an endpoint: status, attempts, last answer, next attempt
+  webhooks retry <id> <event-id>
+                                send a delivery again now, with a fresh retry window
   try-login [--url U] [--api-key K] [--port P]
                                 sign in through your browser with a demo app of the running server
                                 (default URL: the issuer, http://localhost:8080); prints the decoded tokens
@@ -25,15 +39,6 @@ const USAGE = `Usage: portico <command>
 The database and server key come from the environment (see docs/configuration.md). try-login uses
 --api-key or PORTICO_API_KEY, else a temporary key it creates in that database and revokes again.`;
 
-class UsageError extends Error {}
-
-function flag(args: readonly string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i === -1) return undefined;
-  const value = args[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
-  return value;
-}
 
 async function run(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
@@ -66,6 +71,14 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'keys') return keysCommand(config, sub);
+  if (command === 'webhooks' || command === 'secrets') {
+    const rt = await openRuntime(config);
+    try {
+      return await (command === 'webhooks' ? webhooksCommand : secretsCommand)(rt, config, sub, rest);
+    } finally {
+      await rt.storage.close();
+    }
+  }
   if (command !== 'api-keys') throw new UsageError(`unknown command: ${command}`);
   const rt = await openRuntime(config);
   try {
@@ -139,6 +152,11 @@ run(process.argv.slice(2)).then(
     } else if (err instanceof UsageError) {
       console.error(`portico: ${err.message}\n\n${USAGE}`);
       process.exitCode = 2;
+    } else if (isPorticoError(err) && (err.kind === 'validation' || err.kind === 'unprocessable' || err.kind === 'conflict' || err.kind === 'not_found')) {
+      // The management API's own refusals (issue #13: webhooks create/delete share its service).
+      const fields = err.kind === 'validation' ? err.errors.map((e) => `\n  ${e.field}: ${e.message ?? e.code}`).join('') : '';
+      console.error(`portico: ${err.message}${fields}`);
+      process.exitCode = 1;
     } else if (err instanceof ConfigError) {
       console.error(`portico: invalid configuration: ${err.message}`);
       process.exitCode = 2;

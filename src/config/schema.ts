@@ -63,6 +63,20 @@ export interface Config {
   readonly registrationUnusedTtl: number;
   /** The outbound HTTP policy (outbound/fetch.ts). */
   readonly outbound: { readonly allowPrivateNetworks: boolean; readonly caFile: string | null };
+  /** Issue #13: whether this process runs the webhook delivery loop. */
+  readonly webhookDelivery: boolean;
+  /** Deliveries to one endpoint in flight at once, cluster-wide. */
+  readonly webhookConcurrency: number;
+  /** Seconds an endpoint has to answer; the claim lease is this plus 10 s. */
+  readonly webhookTimeoutSeconds: number;
+  /** Milliseconds between looks for due deliveries. */
+  readonly webhookPollMs: number;
+  /** Days finished deliveries and their attempts are kept. */
+  readonly webhookRetentionDays: number;
+  /** Days before expiry that `connect_application_secret.expiring` is emitted. */
+  readonly secretExpiryWarningDays: number;
+  /** Longest lifetime of a new client secret in days; null: no limit. */
+  readonly secretMaxLifetimeDays: number | null;
 }
 
 export class ConfigError extends Error {}

@@ -8,6 +8,25 @@ import type { ManagementDeps } from './deps.ts';
 
 const API_KEY_RE = /^sk_[A-Za-z0-9_-]{29,200}$/;
 
+/**
+ * Event data of `api_key.created|revoked` in the shape of the WorkOS `api_key`
+ * object, which the SDK's deserializer reads (it needs `owner`). Portico's
+ * keys belong to the environment, not to an organization or user (README).
+ */
+function apiKeyEventData(k: ApiKey) {
+  return {
+    object: 'api_key' as const,
+    id: k.id,
+    owner: { type: 'environment' },
+    name: k.name,
+    obfuscated_value: `sk_…${k.hint}`,
+    last_used_at: k.lastUsedAt?.toISOString() ?? null,
+    permissions: [],
+    created_at: k.createdAt.toISOString(),
+    updated_at: k.createdAt.toISOString(),
+  };
+}
+
 /** Who made a management request: a stored key's ID, or `env` for PORTICO_API_KEY. */
 export type ApiPrincipal = { readonly apiKeyId: string };
 
@@ -26,7 +45,7 @@ export async function createApiKey(
       hint: plaintext.slice(-4),
       at: deps.clock.now(),
     });
-    await recordEvent(tx, deps, ctx, 'api_key.created', null, { id: created.id, name: created.name });
+    await recordEvent(tx, deps, ctx, 'api_key.created', null, apiKeyEventData(created));
     return created;
   });
   return { key, plaintext };
@@ -35,8 +54,9 @@ export async function createApiKey(
 /** Revokes a stored API key at once; false when unknown or already revoked. */
 export async function revokeApiKey(deps: Pick<ManagementDeps, 'storage' | 'clock' | 'ids'>, id: string, ctx: AuditContext): Promise<boolean> {
   return deps.storage.transaction(async (tx) => {
-    if (!(await tx.apiKeys.revoke(id, deps.clock.now()))) return false;
-    await recordEvent(tx, deps, ctx, 'api_key.revoked', null, { id });
+    const revoked = await tx.apiKeys.revoke(id, deps.clock.now());
+    if (!revoked) return false;
+    await recordEvent(tx, deps, ctx, 'api_key.revoked', null, apiKeyEventData(revoked));
     return true;
   });
 }

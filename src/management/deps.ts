@@ -3,6 +3,7 @@ import type { IdGenerator } from '../domain/ids.ts';
 import type { Keyring } from '../domain/keyring.ts';
 import type { Random } from '../domain/random.ts';
 import type { Storage } from '../storage/port.ts';
+import type { EndpointPolicy } from '../webhooks/endpoint-input.ts';
 
 /** What the management services need; built once in app.ts. */
 export interface ManagementDeps {
@@ -15,4 +16,8 @@ export interface ManagementDeps {
   readonly configuredApiKey: string | null;
   /** PORTICO_ISSUER: where the browser resumes after Standalone Connect. */
   readonly issuer: string;
+  /** Issue #13: where webhook endpoints may point (the outbound policy). */
+  readonly endpointPolicy: EndpointPolicy;
+  /** Issue #13: PORTICO_SECRET_MAX_LIFETIME_DAYS (null: no limit). */
+  readonly secretMaxLifetimeDays: number | null;
 }

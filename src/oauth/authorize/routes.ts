@@ -109,7 +109,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
 
   app.get<{ Querystring: Query }>('/oauth2/authorize/continue', async function proceed(request, reply) {
     const { interaction, app: client } = await boundInteraction(deps, browserOf(request), single(request.query.interaction));
-    return reply.header('cache-control', 'no-store').redirect(await advance(deps, interaction, client), 302);
+    return reply.header('cache-control', 'no-store').redirect(await advance(deps, interaction, client, requestMeta(request)), 302);
   });
 
   app.get<{ Querystring: Query }>('/oauth2/authorize/organization', async function chooseOrganization(request, reply) {
@@ -161,7 +161,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
     const form = pageForm(request);
     const { interaction, app: client, binding } = await boundInteraction(deps, browserOf(request), form.get('interaction'));
     checkCsrf(deps, form, interaction.id, binding);
-    if (form.get('decision') !== 'allow') return see(reply, await denyAuthorization(deps, interaction));
+    if (form.get('decision') !== 'allow') return see(reply, await denyAuthorization(deps, interaction, requestMeta(request)));
     const claims: Record<string, string> = {};
     for (const option of interaction.consentOptions) {
       const value = form.get(`claim:${option.claim}`);
@@ -169,7 +169,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
       claims[option.claim] = value;
     }
     const orgId = effectiveOrganization(interaction, await memberships(deps, interaction.userId));
-    return see(reply, await finishAuthorization(deps, interaction, client, orgId, claims));
+    return see(reply, await finishAuthorization(deps, interaction, client, orgId, claims, requestMeta(request)));
   });
 
   logoutPages(app, deps);

@@ -53,14 +53,15 @@ export class SqlApiKeys implements ApiKeyRepository {
     return rows.map(toApiKey);
   }
 
-  async revoke(id: string, at: Date): Promise<boolean> {
-    const r = await this.#db
+  async revoke(id: string, at: Date): Promise<ApiKey | null> {
+    const row = await this.#db
       .updateTable('api_keys')
       .set({ revoked_at: toIso(at) })
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
+      .returning(COLUMNS)
       .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+    return row ? toApiKey(row) : null;
   }
 
   async countLive(): Promise<number> {

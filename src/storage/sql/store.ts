@@ -21,6 +21,7 @@ import { SqlClientSecrets } from './secrets.ts';
 import { SqlSettings } from './settings.ts';
 import { SqlSigningKeys } from './signing-keys.ts';
 import { SqlMemberships, SqlUsers } from './users.ts';
+import { SqlWebhooks } from './webhooks.ts';
 import { openSqlite } from './sqlite.ts';
 
 /** Every repository over `db`, which may be the database or one transaction. */
@@ -45,6 +46,7 @@ function repositories(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Rep
     refreshTokens: translating(new SqlRefreshTokens(db)),
     dynamicClients: translating(new SqlDynamicClients(db)),
     deviceAuthorizations: translating(new SqlDeviceAuthorizations(db, dialect)),
+    webhooks: translating(new SqlWebhooks(db, dialect)),
   };
 }
 
@@ -61,7 +63,9 @@ export function createSqlStorage(db: Kysely<Database>, dialect: 'sqlite' | 'post
       }
     },
     async migrate() {
-      const migrator = new Migrator({ db, provider: migrations, migrationTableName: 'portico_migrations', migrationLockTableName: 'portico_migrations_lock' });
+      // Unordered: 0007 (issue #11) and 0008 (issue #13) were built at once, so a database may have run 0008 first;
+      // migrations are independent and only move forward, so a late lower number is applied when it arrives.
+      const migrator = new Migrator({ db, provider: migrations, migrationTableName: 'portico_migrations', migrationLockTableName: 'portico_migrations_lock', allowUnorderedMigrations: true });
       const { error } = await migrator.migrateToLatest();
       if (error) throw translateError(error);
     },
