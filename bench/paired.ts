@@ -3,11 +3,12 @@
  * alternating two Portico checkouts under the same token benchmark, so that
  * both see the same machine (these machines are shared and noisy).
  *
- *   npm run bench:paired -- --base <commit> [--rounds 4] [--duration 8] [--warmup 2]
+ *   npm run bench:paired -- --base <commit> [--head <commit>] [--rounds 4] [--duration 8] [--warmup 2]
  *                           [--alg RS256|ES256] [--signing async|sync] [--workers <n>] [--connections 50]
  *
  * `--base` is checked out into a temporary git worktree (sharing this
- * checkout's node_modules); the working tree is the other side. Every round
+ * checkout's node_modules); the working tree is the other side, or `--head`
+ * checked out the same way (to measure a past commit against its parent). Every round
  * runs `bench/token.ts --only portico` once against each (BENCH_PORTICO_ROOT
  * points the benchmark at the checkout), in the order A B, then B A, then
  * A B..., so drift in the machine's load falls on both. Reported: per round
@@ -24,8 +25,8 @@ import { fmt as f, log, table } from './lib/output.ts';
 import { median } from './lib/load.ts';
 import { NODE, REPO_ROOT } from './lib/server.ts';
 
-const flags = cli('usage: npm run bench:paired -- --base <commit> [--rounds <n>] [--duration <s>] [--warmup <s>] [--alg RS256|ES256] [--signing async|sync] [--workers <n>] [--connections <n>]');
-const values = flags.parse(['base', 'rounds', 'duration', 'warmup', 'alg', 'signing', 'workers', 'connections']);
+const flags = cli('usage: npm run bench:paired -- --base <commit> [--head <commit>] [--rounds <n>] [--duration <s>] [--warmup <s>] [--alg RS256|ES256] [--signing async|sync] [--workers <n>] [--connections <n>]');
+const values = flags.parse(['base', 'head', 'rounds', 'duration', 'warmup', 'alg', 'signing', 'workers', 'connections']);
 if (values.help) flags.usage('Compares the CPU per token of two Portico checkouts (issue #12).', 0);
 if (values.base === undefined) flags.usage('--base <commit> is required');
 const rounds = flags.integer(values.rounds, 'rounds', 4);
@@ -72,13 +73,25 @@ function runOnce(root: string): Promise<Measured> {
   });
 }
 
-const base = execFileSync('git', ['rev-parse', '--short', values.base!], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-const dir = mkdtempSync(join(tmpdir(), `portico-paired-${base}-`));
+const short = (rev: string) => execFileSync('git', ['rev-parse', '--short', rev], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+const base = short(values.base!);
+const head = values.head === undefined ? null : short(values.head);
+const worktrees: string[] = [];
+/** A detached worktree of `rev` sharing this checkout's node_modules. */
+function checkout(rev: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `portico-paired-${rev}-`));
+  worktrees.push(dir);
+  execFileSync('git', ['worktree', 'add', '--detach', dir, rev], { cwd: REPO_ROOT, stdio: 'ignore' });
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
 const cleanup = () => {
-  try {
-    execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: REPO_ROOT, stdio: 'ignore' });
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
+  for (const dir of worktrees) {
+    try {
+      execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: REPO_ROOT, stdio: 'ignore' });
+    } catch {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 };
 process.once('SIGINT', () => {
@@ -86,13 +99,13 @@ process.once('SIGINT', () => {
   process.exit(130);
 });
 try {
-  execFileSync('git', ['worktree', 'add', '--detach', dir, base], { cwd: REPO_ROOT, stdio: 'ignore' });
-  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
-  log(`paired runs: A = ${base} (${dir}), B = the working tree; ${rounds} rounds of ${passThrough.join(' ')}`);
+  const dir = checkout(base);
+  const other = head === null ? REPO_ROOT : checkout(head);
+  log(`paired runs: A = ${base} (${dir}), B = ${head ?? 'the working tree'} (${other}); ${rounds} rounds of ${passThrough.join(' ')}`);
   const a: Measured[] = [];
   const b: Measured[] = [];
   for (let r = 0; r < rounds; r++) {
-    const order: ['A' | 'B', string][] = r % 2 === 0 ? [['A', dir], ['B', REPO_ROOT]] : [['B', REPO_ROOT], ['A', dir]];
+    const order: ['A' | 'B', string][] = r % 2 === 0 ? [['A', dir], ['B', other]] : [['B', other], ['A', dir]];
     for (const [side, root] of order) {
       const m = await runOnce(root);
       (side === 'A' ? a : b).push(m);

@@ -3,6 +3,7 @@ import type { ClientCredentials, ClientSecret, ClientSecretRepository, CreateSec
 import { toApplication } from './applications.ts';
 import { atomically, fromIso, fromIsoOrNull, reusable, toIso, unstorable } from './rows.ts';
 import type { ClientSecretsTable, Database } from './schema.ts';
+import type { CredentialReader } from './credential-reader.ts';
 
 type SecretRow = Selectable<ClientSecretsTable>;
 
@@ -28,10 +29,13 @@ export class SqlClientSecrets implements ClientSecretRepository {
   readonly #db: Kysely<Database>;
   readonly #dialect: 'sqlite' | 'postgres';
   readonly #credentialsQuery;
+  readonly #reader: CredentialReader | null;
 
-  constructor(db: Kysely<Database>, dialect: 'sqlite' | 'postgres') {
+  /** `reader`: the SQLite fast path for findCredentials (issue #12), outside transactions only. */
+  constructor(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', reader: CredentialReader | null = null) {
     this.#db = db;
     this.#dialect = dialect;
+    this.#reader = reader;
     // One round trip: the application and its (at most five) secrets. Compiled once: the token endpoint runs it per request.
     // Issue #13: an expired secret is left out by the join itself (expiry is exclusive: at `expires_at` it no longer
     // authenticates), so no node can accept it on the next request and the hot path stays one statement.
@@ -51,6 +55,8 @@ export class SqlClientSecrets implements ClientSecretRepository {
 
   async findCredentials(clientId: string, now: Date): Promise<ClientCredentials | null> {
     if (unstorable(clientId)) return null;
+    const fast = this.#reader?.find(clientId, toIso(now));
+    if (fast !== undefined) return fast;
     const rows = await this.#credentialsQuery(clientId, toIso(now));
     const first = rows[0];
     if (!first) return null;
