@@ -5,6 +5,7 @@ import type { Form } from '../domain/form.ts';
 import { digestsEqual } from '../domain/keyring.ts';
 import type { OAuthDeps, RequestMeta } from './deps.ts';
 import { invalidClient } from './errors.ts';
+import { rememberSecretDigest, secretDigest } from './secret-digests.ts';
 import { throttledFailure } from './throttle.ts';
 import { assertionIssuer, JWT_BEARER_ASSERTION, verifyClientAssertion } from './clients/assertion.ts';
 import { findClient, isDocumentClientId } from './clients/resolve.ts';
@@ -129,7 +130,7 @@ export async function authenticateClient(deps: ClientAuthDeps, input: ClientAuth
     if (options.allowPublic && app && app.type === 'oauth' && app.usesPkce && !wantsAssertion) return { application: app, method: 'none' };
     throw await failure(deps, input.meta, credentials ? clientId : null, 'no_credentials', basic);
   }
-  const digest = deps.keyring.digest('client-secret', secret);
+  const { digest, remembered } = secretDigest(deps.keyring, secret);
   let matched: { id: string; lastUsedAt: Date | null } | null = null;
   for (const s of credentials?.secrets ?? []) {
     if (digestsEqual(digest, s.digest)) matched = s;
@@ -137,6 +138,7 @@ export async function authenticateClient(deps: ClientAuthDeps, input: ClientAuth
   if (!credentials || !matched) {
     throw await failure(deps, input.meta, credentials ? clientId : null, credentials ? 'wrong_secret' : 'unknown_client', basic);
   }
+  if (!remembered) rememberSecretDigest(deps.keyring, secret, digest);
   await stampLastUsed(deps, matched);
   return { application: credentials.application, method: presented.method };
 }
