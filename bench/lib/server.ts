@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultWorkers } from '../../src/config/server.ts';
 import { cleanEnv, freePort, retryOnPortClash, spawnServer, type ChildServer } from './child.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -49,7 +50,8 @@ async function startPorticoOnce(options: StartOptions): Promise<PorticoServer> {
   };
   if (options.workers !== undefined) env.PORTICO_WORKERS = String(options.workers);
   Object.assign(env, options.env);
-  const workers = options.workers ?? availableParallelism(); // the server's default
+  // The server's default layout (issue #12: it follows PORTICO_SIGNING).
+  const workers = options.workers ?? defaultWorkers(env.PORTICO_SIGNING === 'sync' ? 'sync' : 'async', availableParallelism());
   const server = await spawnServer({
     name: 'portico',
     cwd: PORTICO_ROOT,
