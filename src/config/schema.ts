@@ -61,6 +61,14 @@ export interface Config {
   readonly registrationUnusedTtl: number;
   /** The outbound HTTP policy (outbound/fetch.ts). */
   readonly outbound: { readonly allowPrivateNetworks: boolean; readonly caFile: string | null };
+  /** Issue #14: the brand on every page (domain/brand.ts). */
+  readonly brandName: string;
+  readonly brandLogoUrl: string | null;
+  /** `#rrggbb`. */
+  readonly brandPrimaryColor: string;
+  readonly brandSupportUrl: string | null;
+  /** Scope -> what the consent page says it allows (PORTICO_SCOPE_DESCRIPTIONS). */
+  readonly scopeDescriptions: ReadonlyMap<string, string>;
 }
 
 export class ConfigError extends Error {}

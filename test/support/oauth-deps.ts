@@ -12,6 +12,7 @@ import { FailureLog } from '../../src/oauth/throttle.ts';
 import type { Application } from '../../src/domain/application.ts';
 import { openStorage } from '../../src/storage/sql/store.ts';
 import { outboundFetch } from '../../src/outbound/fetch.ts';
+import { brandOf, createPages } from '../../src/pages/kit.ts';
 
 /** A clock the test moves by hand. */
 export function manualClock(start = Date.now()): Clock & { advance(ms: number): void } {
@@ -58,6 +59,7 @@ export async function inProcessDeps(env: Record<string, string> = {}) {
     failures,
     outbound: outboundFetch({ allowPrivateNetworks: config.outbound.allowPrivateNetworks, ca: null }),
     environmentClientId: 'client_ENVIRONMENT00000000000000',
+    pages: createPages(brandOf(config), config.scopeDescriptions),
     warn: (err, message) => warnings.push(`${message}: ${String(err)}`),
   };
   return {

@@ -1,0 +1,1 @@
+// Portico dashboard: progressive enhancement only (every page works without it).
