@@ -15,6 +15,7 @@ import { managementErrorHandler } from './management/errors.ts';
 import { managementPlugin } from './management/plugin.ts';
 import type { KeyStore } from './oauth/keys/key-store.ts';
 import { oauthPlugin } from './oauth/plugin.ts';
+import { signingKeyAdmin } from './oauth/keys/rotation.ts';
 import { FailureLog } from './oauth/throttle.ts';
 import { devLoginOffPlugin, devLoginPlugin } from './pages/dev-login.ts';
 import { brandOf, createPages } from './pages/kit.ts';
@@ -126,6 +127,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ids: deps.ids,
     configuredApiKey: deps.config.apiKey,
     issuer: deps.config.issuer,
+    signingKeys: signingKeyAdmin(deps, deps.keys),
   };
   await app.register(managementPlugin, managementDeps);
   // The development login exists only where nothing else logs users in: with PORTICO_LOGIN_URL set it

@@ -2,7 +2,7 @@ import { openRuntime } from '../bootstrap.ts';
 import { ConfigError, loadConfig, renderConfigDoc, type Config } from '../config.ts';
 import { systemClock } from '../domain/clock.ts';
 import { CLI_CONTEXT } from '../domain/audit.ts';
-import { keySchedule } from '../domain/signing-key.ts';
+import { keyStates } from '../domain/signing-key.ts';
 import { createApiKey, revokeApiKey } from '../management/api-keys.ts';
 import { retentionMs, rotateSigningKey } from '../oauth/keys/rotation.ts';
 import { TryLoginError, tryLogin } from './try-login.ts';
@@ -79,10 +79,10 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'list': {
-        const keys = await rt.storage.apiKeys.list();
+        const keys = await rt.storage.apiKeys.list(systemClock.now());
         if (keys.length === 0) console.log('no live API keys');
         for (const k of keys) {
-          console.log(`${k.id}  ${k.name}  sk_…${k.hint}  created ${k.createdAt.toISOString()}`);
+          console.log(`${k.id}  ${k.name}  sk_…${k.hint}  created ${k.createdAt.toISOString()}${k.expiresAt === null ? '' : `  expires ${k.expiresAt.toISOString()}`}`);
         }
         return 0;
       }
@@ -114,10 +114,8 @@ async function keysCommand(config: Config, sub: string | undefined): Promise<num
       return 0;
     }
     if (sub === 'list') {
-      const keys = await rt.storage.signingKeys.list();
-      const schedule = keySchedule(keys, systemClock.now(), retentionMs(config));
-      for (const k of keys) {
-        const state = k.kid === schedule.signer ? 'signing' : k.activeFrom > systemClock.now() ? 'pending' : schedule.published.includes(k.kid) ? 'published (retiring)' : 'retired';
+      for (const k of keyStates(await rt.storage.signingKeys.list(), systemClock.now(), retentionMs(config))) {
+        const state = k.state === 'published' ? 'published (retiring)' : k.state;
         console.log(`${k.kid}  ${k.alg}  ${state}  active from ${k.activeFrom.toISOString()}`);
       }
       return 0;

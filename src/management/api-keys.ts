@@ -16,6 +16,7 @@ export async function createApiKey(
   deps: Pick<ManagementDeps, 'storage' | 'keyring' | 'clock' | 'ids'> & { readonly random?: Random },
   name: string,
   ctx: AuditContext,
+  expiresAt: Date | null = null,
 ): Promise<{ key: ApiKey; plaintext: string }> {
   const plaintext = `sk_${randomToken(deps.random ?? systemRandom)}`;
   const key = await deps.storage.transaction(async (tx) => {
@@ -25,6 +26,7 @@ export async function createApiKey(
       digest: deps.keyring.digest('api-key', plaintext),
       hint: plaintext.slice(-4),
       at: deps.clock.now(),
+      expiresAt,
     });
     await recordEvent(tx, deps, ctx, 'api_key.created', null, { id: created.id, name: created.name });
     return created;
@@ -35,7 +37,8 @@ export async function createApiKey(
 /** Revokes a stored API key at once; false when unknown or already revoked. */
 export async function revokeApiKey(deps: Pick<ManagementDeps, 'storage' | 'clock' | 'ids'>, id: string, ctx: AuditContext): Promise<boolean> {
   return deps.storage.transaction(async (tx) => {
-    if (!(await tx.apiKeys.revoke(id, deps.clock.now()))) return false;
+    const revoked = await tx.apiKeys.revoke(id, deps.clock.now());
+    if (!revoked) return false;
     await recordEvent(tx, deps, ctx, 'api_key.revoked', null, { id });
     return true;
   });
@@ -61,6 +64,6 @@ export async function authenticateApiKey(deps: ManagementDeps, header: string | 
   if (presented === undefined || !API_KEY_RE.test(presented)) return null;
   const digest = deps.keyring.digest('api-key', presented);
   if (deps.configuredApiKey !== null && digestsEqual(digest, configuredDigest(deps))) return { apiKeyId: 'env' };
-  const stored = await deps.storage.apiKeys.findByDigest(digest);
+  const stored = await deps.storage.apiKeys.findByDigest(digest, deps.clock.now());
   return stored ? { apiKeyId: stored.id } : null;
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { adminRoutes } from './admin/routes.ts';
 import { authenticateApiKey } from './api-keys.ts';
 import { applicationRoutes } from './applications/routes.ts';
 import { organizationAuthorizedApplicationRoutes } from './authorized-applications/routes.ts';
@@ -49,4 +50,5 @@ export async function managementPlugin(app: FastifyInstance, deps: ManagementDep
   externalAuthRoutes(app, deps);
   userRoutes(app, deps);
   organizationAuthorizedApplicationRoutes(app, deps);
+  adminRoutes(app, deps);
 }

@@ -39,7 +39,7 @@ for (const dialect of DIALECTS) {
       const { key, plaintext } = await createApiKey(deps, 'temp', SYSTEM_CONTEXT);
       const list = () => fetch(`${server.baseUrl}/organizations`, { headers: { authorization: `Bearer ${plaintext}` } });
       await expectJson(await list(), 200);
-      assert.equal(await server.storage.apiKeys.revoke(key.id, new Date()), true);
+      assert.equal((await server.storage.apiKeys.revoke(key.id, new Date()))?.id, key.id);
       await expectJson(await list(), 401);
     });
 
