@@ -19,6 +19,8 @@ import { signingKeyAdmin } from './oauth/keys/rotation.ts';
 import { FailureLog } from './oauth/throttle.ts';
 import { devLoginOffPlugin, devLoginPlugin } from './pages/dev-login.ts';
 import { brandOf, createPages } from './pages/kit.ts';
+import { injectedApi } from './dashboard/api.ts';
+import { dashboardPlugin } from './dashboard/plugin.ts';
 import type { Storage } from './storage/port.ts';
 
 export interface AppDeps {
@@ -130,6 +132,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     signingKeys: signingKeyAdmin(deps, deps.keys),
   };
   await app.register(managementPlugin, managementDeps);
+  // Issue #14: the operators' dashboard, which reaches data only through the management API, in-process.
+  await app.register(dashboardPlugin, { ...managementDeps, pages, api: injectedApi(app) });
   // The development login exists only where nothing else logs users in: with PORTICO_LOGIN_URL set it
   // would let anyone bypass the company's login (and the API key of the complete call); on a public
   // issuer it would let anyone sign in as anyone (issue #7: on only for loopback issuers, or when forced).

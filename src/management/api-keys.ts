@@ -9,7 +9,7 @@ import type { ManagementDeps } from './deps.ts';
 const API_KEY_RE = /^sk_[A-Za-z0-9_-]{29,200}$/;
 
 /** Who made a management request: a stored key's ID, or `env` for PORTICO_API_KEY. */
-export type ApiPrincipal = { readonly apiKeyId: string };
+export type ApiPrincipal = { readonly apiKeyId: string; readonly expiresAt: Date | null };
 
 /** Creates and stores a new API key; the plaintext is returned once and never stored. */
 export async function createApiKey(
@@ -63,7 +63,7 @@ export async function authenticateApiKey(deps: ManagementDeps, header: string | 
   const presented = match?.[1];
   if (presented === undefined || !API_KEY_RE.test(presented)) return null;
   const digest = deps.keyring.digest('api-key', presented);
-  if (deps.configuredApiKey !== null && digestsEqual(digest, configuredDigest(deps))) return { apiKeyId: 'env' };
+  if (deps.configuredApiKey !== null && digestsEqual(digest, configuredDigest(deps))) return { apiKeyId: 'env', expiresAt: null };
   const stored = await deps.storage.apiKeys.findByDigest(digest, deps.clock.now());
-  return stored ? { apiKeyId: stored.id } : null;
+  return stored ? { apiKeyId: stored.id, expiresAt: stored.expiresAt } : null;
 }
