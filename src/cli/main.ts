@@ -6,6 +6,7 @@ import { keyStates } from '../domain/signing-key.ts';
 import { createApiKey, revokeApiKey } from '../management/api-keys.ts';
 import { retentionMs, rotateSigningKey } from '../oauth/keys/rotation.ts';
 import { TryLoginError, tryLogin } from './try-login.ts';
+import { DashboardCommandError, dashboardCommand } from './dashboard.ts';
 
 const USAGE = `Usage: portico <command>
 
@@ -17,6 +18,9 @@ const USAGE = `Usage: portico <command>
   api-keys revoke <id>          revoke an API key at once
   keys list                     signing keys and their state
   keys rotate                   add a signing key: published now, signing after PORTICO_KEY_PUBLISH_DELAY
+  dashboard set-password        set the dashboard password (read from the terminal, or the first line
+                                of stdin; only an scrypt hash is stored)
+  dashboard clear-password      remove it: only API keys sign in to the dashboard
   try-login [--url U] [--api-key K] [--port P]
                                 sign in through your browser with a demo app of the running server
                                 (default URL: the issuer, http://localhost:8080); prints the decoded tokens
@@ -66,6 +70,7 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'keys') return keysCommand(config, sub);
+  if (command === 'dashboard') return dashboardCommand(config, sub);
   if (command !== 'api-keys') throw new UsageError(`unknown command: ${command}`);
   const rt = await openRuntime(config);
   try {
@@ -134,6 +139,9 @@ run(process.argv.slice(2)).then(
     if (err instanceof TryLoginError) {
       console.error(`portico: try-login: ${err.message}`);
       process.exitCode = 1;
+    } else if (err instanceof DashboardCommandError) {
+      console.error(`portico: dashboard: ${err.message}`);
+      process.exitCode = 2;
     } else if (err instanceof UsageError) {
       console.error(`portico: ${err.message}\n\n${USAGE}`);
       process.exitCode = 2;
