@@ -103,12 +103,12 @@ export function timeAgo(iso: string | null, now: Date, never = 'Never'): string 
   return `<time datetime="${esc(at.toISOString())}" title="${esc(exact)}">${esc(text)}</time>`;
 }
 
-/** A table that becomes one card per row at 390 px (each cell labelled by its column, CSS only). */
+/** A table that becomes one card per row at 390 px (each cell labelled by its column, CSS only; one wrapper per cell, so the card's grid has two columns whatever the cell holds). */
 export function table(caption: string, columns: readonly string[], rows: readonly (readonly string[])[], empty: string): string {
   if (rows.length === 0) return `<p class="empty">${esc(empty)}</p>`;
   const head = columns.map((c) => (c === '' ? '<th scope="col"><span class="visually-hidden">Actions</span></th>' : `<th scope="col">${esc(c)}</th>`)).join('');
   const body = rows
-    .map((cells) => `<tr>${cells.map((cell, i) => `<td data-label="${esc(columns[i] || 'Actions')}"${columns[i] === '' ? ' class="actions-cell"' : ''}>${cell}</td>`).join('')}</tr>`)
+    .map((cells) => `<tr>${cells.map((cell, i) => `<td data-label="${esc(columns[i] || 'Actions')}"${columns[i] === '' ? ' class="actions-cell"' : ''}><div class="cell">${cell}</div></td>`).join('')}</tr>`)
     .join('');
   return `<table class="cards"><caption class="visually-hidden">${esc(caption)}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }

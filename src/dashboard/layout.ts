@@ -38,5 +38,5 @@ export function sendDashboard(deps: DashboardDeps, reply: FastifyReply, status: 
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(view.title)} · ${esc(pages.brand.productName)} dashboard</title><link rel="stylesheet" href="${pages.stylesheet}"><script src="${pages.script}" defer></script></head>
 <body class="dash"><a class="skip" href="#main">Skip to content</a><header class="topbar">${pages.brandMark('/dashboard', ' <small>Dashboard</small>')}${nav}</header>
 <main id="main" tabindex="-1">${view.body}</main>${pages.footer()}</body></html>`;
-  return sendHtml(reply, status, html, { imageOrigins: pages.imageOrigins, script: true, formActionSelf: true });
+  return sendHtml(reply, status, html, { imageOrigins: pages.imageOrigins, script: true, formActionSelf: true }, 'same-origin');
 }

@@ -59,7 +59,18 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
 };
 
-/** Sends a rendered page with its CSP and the common headers. */
-export function sendHtml(reply: FastifyReply, status: number, html: string, csp: CspOptions): FastifyReply {
-  return reply.code(status).headers(PAGE_HEADERS).header('content-security-policy', contentSecurityPolicy(csp)).type('text/html; charset=utf-8').send(html);
+/**
+ * Sends a rendered page with its CSP and the common headers. The dashboard
+ * asks for `Referrer-Policy: same-origin` instead: under `no-referrer`
+ * Chromium sends `Origin: null` with a form POST, and the dashboard checks
+ * that its writes come from its own origin (its URLs carry no flow IDs).
+ */
+export function sendHtml(reply: FastifyReply, status: number, html: string, csp: CspOptions, referrerPolicy: 'no-referrer' | 'same-origin' = 'no-referrer'): FastifyReply {
+  return reply
+    .code(status)
+    .headers(PAGE_HEADERS)
+    .header('referrer-policy', referrerPolicy)
+    .header('content-security-policy', contentSecurityPolicy(csp))
+    .type('text/html; charset=utf-8')
+    .send(html);
 }
