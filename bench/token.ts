@@ -89,7 +89,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileStamp, loadavgText, machineInfo, writeResults } from './lib/output.ts';
-import { parseCli } from './token/cli.ts';
+import { layoutText, parseCli } from './token/cli.ts';
 import { BODY, f, log, RESULTS_DIR, TARGETS, TOKEN_PATH } from './token/common.ts';
 import type { Row } from './token/measure.ts';
 import { checks, render, summaries } from './token/report.ts';
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   log(
     `Portico token benchmark: ${args.algs.join(', ')}; targets ${[...args.only].join(', ')}; ${args.durationSec} s per target (+${args.warmupSec} s warm-up), ` +
-      `${args.connections} connections, ${args.workers} worker(s) per target, ${args.rounds} round(s); load average ${loadavgText()}`,
+      `${args.connections} connections, layout "${layoutText(args.layout)}", ${args.rounds} round(s); load average ${loadavgText()}`,
   );
 
   const rows: Row[] = [];

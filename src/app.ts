@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { outboundFetch, type OutboundFetch } from './outbound/fetch.ts';
+import { configuredOutbound, type OutboundFetch } from './outbound/fetch.ts';
 import { isLoopbackUrl, type Config } from './config.ts';
 import type { Clock } from './domain/clock.ts';
 import { ID_PREFIX, type IdGenerator } from './domain/ids.ts';
@@ -8,6 +7,7 @@ import type { Keyring } from './domain/keyring.ts';
 import { systemRandom, type Random } from './domain/random.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerJsonParser } from './http/json-parser.ts';
+import { lazyChildLoggerFactory } from './http/lazy-logger.ts';
 import { parseQuery, requestGuards } from './http/request-errors.ts';
 import { notFoundHandler, routeIndex } from './http/routes-index.ts';
 import { metricsRoutes, type Metrics, type MetricsSnapshot } from './http/metrics.ts';
@@ -85,6 +85,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }),
       },
     },
+    // Issue #12: a request's child logger is made only if the request logs something.
+    childLoggerFactory: lazyChildLoggerFactory,
     genReqId: () => deps.ids.random(ID_PREFIX.request),
     requestIdHeader: false,
     bodyLimit: 256 * 1024,
@@ -119,7 +121,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // Written before the storage closes (main.ts closes the app first).
   app.addHook('onClose', async () => failures.flush());
   const random = deps.random ?? systemRandom;
-  const outbound = deps.outbound ?? outboundFetch({ allowPrivateNetworks: deps.config.outbound.allowPrivateNetworks, ca: deps.config.outbound.caFile === null ? null : readFileSync(deps.config.outbound.caFile, 'utf8') });
+  const outbound = deps.outbound ?? configuredOutbound(deps.config.outbound);
   await app.register(oauthPlugin, { ...deps, random, outbound, failures, pages, warn: (err: unknown, message: string) => app.log.warn({ err }, message) });
   const managementDeps = {
     random,
@@ -130,6 +132,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     configuredApiKey: deps.config.apiKey,
     issuer: deps.config.issuer,
     signingKeys: signingKeyAdmin(deps, deps.keys),
+    endpointPolicy: { allowPrivateNetworks: deps.config.outbound.allowPrivateNetworks },
+    secretMaxLifetimeDays: deps.config.secretMaxLifetimeDays,
   };
   await app.register(managementPlugin, managementDeps);
   // Issue #14: the operators' dashboard, which reaches data only through the management API, in-process.

@@ -7,9 +7,9 @@ const EVERY_MS = 10 * 60 * 1000;
 /**
  * Deletes rows that can no longer matter: revocations of tokens that have
  * expired anyway, idempotency keys past their 24 hours, stale failure
- * windows, expired interactions, codes, refresh tokens, device authorizations and sessions. Safe to run on every node at once (plain conditional deletes).
+ * windows, expired interactions, codes, refresh tokens, device authorizations and sessions, finished webhook deliveries past their retention. Safe to run on every node at once (plain conditional deletes).
  */
-export async function housekeep(storage: Storage, clock: Clock, unusedClientTtlSeconds = 86_400): Promise<void> {
+export async function housekeep(storage: Storage, clock: Clock, unusedClientTtlSeconds = 86_400, webhookRetentionDays = 30): Promise<void> {
   const now = clock.now();
   await storage.revocations.purge(now);
   await storage.idempotency.purge(new Date(now.getTime() - IDEMPOTENCY_TTL_MS));
@@ -29,11 +29,13 @@ export async function housekeep(storage: Storage, clock: Clock, unusedClientTtlS
   // Issue #10: dynamic clients nobody ever got a token for (MCP clients often register twice per connect).
   await storage.dynamicClients.purgeUnused(new Date(now.getTime() - unusedClientTtlSeconds * 1000));
   await storage.dynamicClients.purgeAssertions(now);
+  // Issue #13: the outbox keeps a finished delivery (and its attempts) for the retention period, then lets it go.
+  await storage.webhooks.purge(new Date(now.getTime() - webhookRetentionDays * 86_400_000));
 }
 
 /** Runs housekeeping every ten minutes in the background; a failure is logged and waits for the next round. */
-export function startHousekeeping(storage: Storage, clock: Clock, onError: (err: unknown) => void, unusedClientTtlSeconds = 86_400): () => void {
-  const timer = setInterval(() => void housekeep(storage, clock, unusedClientTtlSeconds).catch(onError), EVERY_MS);
+export function startHousekeeping(storage: Storage, clock: Clock, onError: (err: unknown) => void, unusedClientTtlSeconds = 86_400, webhookRetentionDays = 30): () => void {
+  const timer = setInterval(() => void housekeep(storage, clock, unusedClientTtlSeconds, webhookRetentionDays).catch(onError), EVERY_MS);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -1,7 +1,9 @@
 import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { ensureAdminApiKey, openRuntime, prepareServer, type Runtime } from './bootstrap.ts';
 import { superviseWorkers } from './cluster.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { signingThreads } from './config/server.ts';
 import { startupFailure } from './startup-errors.ts';
 
 function printAdminKey(key: string): void {
@@ -44,7 +46,7 @@ async function firstAdminKey(rt: Runtime): Promise<void> {
 /** One server process: loadConfig() -> openStorage() -> createApp() -> listen. */
 async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>): Promise<void> {
   // Loaded here, not at the top: a cluster primary only supervises and need not hold the HTTP stack.
-  const [{ createApp }, { environmentClientId }, { workerMetricsCollector }, { systemClock }, { startHousekeeping }, { Metrics, startMetricsListener }, { createKeyStore }] = await Promise.all([
+  const [{ createApp }, { environmentClientId }, { workerMetricsCollector }, { systemClock }, { startHousekeeping }, { Metrics, startMetricsListener }, { createKeyStore }, { WebhookWorker }, { configuredOutbound }, { systemRandom }] = await Promise.all([
     import('./app.ts'),
     import('./bootstrap.ts'),
     import('./cluster.ts'),
@@ -52,6 +54,9 @@ async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>
     import('./housekeeping.ts'),
     import('./http/metrics.ts'),
     import('./oauth/keys/rotation.ts'),
+    import('./webhooks/worker.ts'),
+    import('./outbound/fetch.ts'),
+    import('./domain/random.ts'),
   ]);
   const rt = await openRuntime(config);
   // The logger exists only with the app; until then a failed background refresh goes to stderr.
@@ -74,11 +79,16 @@ async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>
     workerId: cluster.worker?.id ?? 0,
   });
   logRefreshError = (err) => app.log.warn({ err }, 'signing keys could not be re-read; serving the cached set');
-  const stopHousekeeping = startHousekeeping(rt.storage, systemClock, (err) => app.log.warn({ err }, 'housekeeping failed; the next round retries'), config.registrationUnusedTtl);
+  const stopHousekeeping = startHousekeeping(rt.storage, systemClock, (err) => app.log.warn({ err }, 'housekeeping failed; the next round retries'), config.registrationUnusedTtl, config.webhookRetentionDays);
+  // Issue #13: every serving process delivers webhooks (claims keep processes and nodes from sending twice).
+  const webhooks = config.webhookDelivery
+    ? new WebhookWorker({ storage: rt.storage, keyring: rt.keyring, clock: systemClock, ids: rt.ids, random: systemRandom, outbound: configuredOutbound(config.outbound), config, log: app.log })
+    : null;
   let metricsServer: import('node:http').Server | null = null;
   const shutdown = async () => {
     stopHousekeeping();
     keys.stop();
+    await webhooks?.stop();
     metricsServer?.close();
     await app.close();
     await rt.storage.close();
@@ -87,6 +97,7 @@ async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>
   process.once('SIGTERM', () => void shutdown());
   process.once('SIGINT', () => void shutdown());
   await app.listen({ port: config.port, host: config.host });
+  webhooks?.start();
   // After the public port: the supervisor announces "listening" on the first listen of a worker.
   if (config.metrics.port !== null) metricsServer = await startMetricsListener({ port: config.metrics.port, host: config.metrics.host, token: config.metrics.token }, collectMetrics);
   await afterListen(rt);
@@ -119,6 +130,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Before anything touches libuv's threadpool (it reads the size once, when first used); workers
+  // inherit it with the environment. An operator's own UV_THREADPOOL_SIZE wins.
+  const threads = signingThreads(config.signing, config.workers, availableParallelism());
+  if (cluster.isPrimary && threads !== null && process.env.UV_THREADPOOL_SIZE === undefined) process.env.UV_THREADPOOL_SIZE = String(threads);
   try {
     if (cluster.isWorker) return await serve(config, async () => {});
     if (config.outbound.allowPrivateNetworks) {

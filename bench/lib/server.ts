@@ -7,6 +7,11 @@ import { cleanEnv, freePort, retryOnPortClash, spawnServer, type ChildServer } f
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 export const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
+/**
+ * The Portico checkout whose src/main.ts is started: this one, or BENCH_PORTICO_ROOT (bench/paired.ts
+ * points it at a worktree of another commit, so one benchmark measures both).
+ */
+export const PORTICO_ROOT = process.env.BENCH_PORTICO_ROOT ?? REPO_ROOT;
 
 /** Portico in its own process (and, with PORTICO_WORKERS > 1, its cluster workers): `node src/main.ts`, as in production. */
 export interface PorticoServer extends ChildServer {
@@ -47,7 +52,7 @@ async function startPorticoOnce(options: StartOptions): Promise<PorticoServer> {
   const workers = options.workers ?? availableParallelism(); // the server's default
   const server = await spawnServer({
     name: 'portico',
-    cwd: REPO_ROOT,
+    cwd: PORTICO_ROOT,
     command: NODE,
     args: ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=4', ...(options.nodeArgs ?? []), 'src/main.ts'],
     env,

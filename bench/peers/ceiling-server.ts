@@ -77,8 +77,10 @@ function ceiling(config: PeerConfig) {
       exp: iat + TTL,
     };
     const input = `${headerB64}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-    const token = `${input}.${sign('sha256', Buffer.from(input), signKey).toString('base64url')}`;
-    send(res, 200, JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: TTL, scope }));
+    const answer = (signature: Buffer) => send(res, 200, JSON.stringify({ access_token: `${input}.${signature.toString('base64url')}`, token_type: 'Bearer', expires_in: TTL, scope }));
+    if (!config.asyncSigning) return answer(sign('sha256', Buffer.from(input), signKey));
+    // The asynchronous form runs on libuv's threadpool (UV_THREADPOOL_SIZE), off the event loop.
+    sign('sha256', Buffer.from(input), signKey, (err, signature) => (err ? send(res, 500, '{"error":"server_error"}') : answer(signature)));
   };
 
   return createServer((req, res) => {

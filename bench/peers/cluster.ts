@@ -26,6 +26,8 @@ export interface PeerConfig {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly orgId: string;
+  /** PEER_SIGNING=async: sign with crypto.sign's callback form (libuv threadpool) instead of on the event loop. */
+  readonly asyncSigning: boolean;
   /** Private JWK including `kid`, `alg` and `use`. */
   readonly privateJwk: JsonWebKey & { kid: string };
 }
@@ -60,6 +62,7 @@ export function readPeerConfig(): PeerConfig {
     clientId: required('PEER_CLIENT_ID'),
     clientSecret: required('PEER_CLIENT_SECRET'),
     orgId: process.env.PEER_ORG_ID ?? 'org_bench',
+    asyncSigning: process.env.PEER_SIGNING === 'async',
     privateJwk: { ...jwk, kid: jwk.kid },
   };
 }

@@ -1,7 +1,7 @@
 import { latencySummary, type LatencySummary, type LoadOutcome } from '../lib/load.ts';
 import { loadavgNow } from '../lib/output.ts';
 import { withCpu, type CpuUsage, type WindowUs } from '../lib/proc.ts';
-import type { Args } from './cli.ts';
+import type { Args, Layout } from './cli.ts';
 import { f, log, type Alg, type GrantType, type Target } from './common.ts';
 import type { ProfileSummary } from './profile.ts';
 import type { Live } from './targets.ts';
@@ -17,6 +17,9 @@ export interface Row extends LatencySummary, Pick<LoadOutcome, 'responses' | 'ex
   readonly tokens: string;
   readonly applications: number;
   readonly secrets: number;
+  /** The process layout the server ran in (issue #12). */
+  readonly layout: Layout;
+  readonly connections: number;
   readonly expectStatus: number;
   /** Responses during the warm-up (not measured). */
   readonly warmupResponses: number;
@@ -82,13 +85,15 @@ class CpuAccount {
   }
 }
 
-export async function measure(
-  ctx: RunContext,
-  target: Target,
-  live: Live,
-  workload: Workload,
-  opts: { applications: number; secrets: number; note?: string },
-): Promise<Row> {
+export interface MeasureOptions {
+  readonly applications: number;
+  readonly secrets: number;
+  readonly layout: Layout;
+  readonly connections: number;
+  readonly note?: string;
+}
+
+export async function measure(ctx: RunContext, target: Target, live: Live, workload: Workload, opts: MeasureOptions): Promise<Row> {
   const verified = workload.expectStatus === 200 ? await workload.verify(ctx.alg) : null;
   let warmupResponses = 0;
   if (ctx.args.warmupSec > 0) {
@@ -113,6 +118,8 @@ export async function measure(
     tokens: workload.tokens,
     applications: opts.applications,
     secrets: opts.secrets,
+    layout: opts.layout,
+    connections: opts.connections,
     expectStatus: workload.expectStatus,
     responses: outcome.responses,
     expected: outcome.expected,

@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { table } from '../lib/output.ts';
-import type { Args } from './cli.ts';
+import { layoutText, type Args } from './cli.ts';
 import { f, median, TARGET_ORDER, TARGETS, type Alg, type GrantType, type Target } from './common.ts';
 import type { Row } from './measure.ts';
 
@@ -13,6 +13,8 @@ export interface Summary {
   readonly rounds: number;
   readonly applications: number;
   readonly secrets: number;
+  readonly layout: string;
+  readonly connections: number;
   readonly expectStatus: number;
   readonly reqPerSec: number;
   readonly reqPerSecMin: number;
@@ -44,6 +46,8 @@ function summarize(rows: readonly Row[], alg: Alg, target: Target): Summary | nu
     rounds: rs.length,
     applications: first.applications,
     secrets: first.secrets,
+    layout: layoutText(first.layout),
+    connections: first.connections,
     expectStatus: first.expectStatus,
     reqPerSec: median(thr),
     reqPerSecMin: Math.min(...thr),
@@ -91,6 +95,13 @@ function ratio(alg: Alg, check: string, a: Summary, b: Summary, unit: 'x' | '%',
   return { alg, check, measured, cpuNormalized: norm, unit, target, met: want === null ? null : measured >= want, metCpuNormalized: want === null ? null : norm >= want };
 }
 
+/** An upper-bound latency check (`value` <= `want`), reported with the CPU-normalized column empty. */
+function atMost(alg: Alg, check: string, value: number, unit: 'x' | 'ms', want: number | null): Check {
+  const target = want === null ? '' : unit === 'ms' ? `<= ${want} ms` : `<= ${want}x`;
+  return { alg, check, measured: value, cpuNormalized: null, unit, target, met: want === null ? null : value <= want, metCpuNormalized: null };
+}
+
+/** The comparisons issue #12 sets targets for (and the issue #3/#4 ones it keeps), per algorithm. */
 export function checks(list: readonly Summary[]): Check[] {
   const out: Check[] = [];
   const algs = [...new Set(list.map((x) => x.alg))];
@@ -99,28 +110,26 @@ export function checks(list: readonly Summary[]): Check[] {
     const portico = get('portico');
     const peer = get('oidc-provider');
     const ceiling = get('ceiling');
+    const otherPortico = get('portico-other-layout');
+    const otherCeiling = get('ceiling-other-layout');
+    const portico10 = get('portico-c10');
+    const ceiling10 = get('ceiling-c10');
     const large = get('portico-large');
     const right = get('portico-5-secrets-right');
     const wrong = get('portico-5-secrets-wrong');
-    if (portico && peer) out.push(ratio(alg, 'Portico / oidc-provider throughput', portico, peer, 'x', alg === 'RS256' ? TARGETS.rs256VsOidcProvider : TARGETS.es256VsOidcProvider));
-    if (portico && ceiling) out.push(ratio(alg, 'Portico / ceiling throughput', portico, ceiling, '%', alg === 'RS256' ? TARGETS.rs256VsCeiling : null));
-    if (portico) {
-      const want = alg === 'RS256' ? TARGETS.rs256P99Ms : null;
-      out.push({
-        alg,
-        check: 'Portico p99 latency',
-        measured: portico.p99Ms,
-        cpuNormalized: null,
-        unit: 'ms',
-        target: want === null ? '' : `<= ${want} ms`,
-        met: want === null ? null : portico.p99Ms <= want,
-        metCpuNormalized: null,
-      });
-    }
-    if (ceiling) {
-      out.push({ alg, check: "ceiling p99 latency (the machine's floor)", measured: ceiling.p99Ms, cpuNormalized: null, unit: 'ms', target: '', met: null, metCpuNormalized: null });
-    }
-    // Issue #4 asks for these numbers next to client_credentials; it sets no target.
+    const rs = alg === 'RS256';
+    if (portico && peer) out.push(ratio(alg, 'Portico / oidc-provider throughput', portico, peer, 'x', rs ? TARGETS.rs256VsOidcProvider : TARGETS.es256VsOidcProvider));
+    if (portico && ceiling) out.push(ratio(alg, 'Portico / ceiling throughput (same layout)', portico, ceiling, '%', rs ? TARGETS.rs256VsCeiling : null));
+    if (portico && otherCeiling) out.push(ratio(alg, 'Portico / ceiling in the other layout', portico, otherCeiling, '%', null));
+    if (otherPortico && otherCeiling) out.push(ratio(alg, 'other layout: Portico / its ceiling', otherPortico, otherCeiling, '%', null));
+    if (portico && otherPortico) out.push(ratio(alg, 'Portico: this layout / the other layout', portico, otherPortico, 'x', null));
+    if (ceiling && otherCeiling) out.push(ratio(alg, 'ceiling: this layout / the other layout', ceiling, otherCeiling, 'x', null));
+    if (portico && ceiling) out.push(atMost(alg, `Portico p99 / ceiling p99 (${portico.connections} connections)`, portico.p99Ms / ceiling.p99Ms, 'x', rs ? TARGETS.p99VsCeiling : null));
+    if (portico) out.push(atMost(alg, `Portico p99 latency (${portico.connections} connections)`, portico.p99Ms, 'ms', null));
+    if (ceiling) out.push(atMost(alg, `ceiling p99 latency (${ceiling.connections} connections, the machine's floor)`, ceiling.p99Ms, 'ms', null));
+    if (portico10) out.push(atMost(alg, `Portico p99 latency (${portico10.connections} connections)`, portico10.p99Ms, 'ms', rs ? TARGETS.p99FewConnectionsMs : null));
+    if (ceiling10) out.push(atMost(alg, `ceiling p99 latency (${ceiling10.connections} connections)`, ceiling10.p99Ms, 'ms', null));
+    // Issue #4 asks for these numbers next to client_credentials; issue #12 for code exchange before and after.
     for (const t of ['portico-code-exchange', 'portico-refresh'] as const) {
       const s = get(t);
       if (s && portico) out.push(ratio(alg, `${s.grant} / client_credentials throughput`, s, portico, '%', null));
@@ -158,6 +167,8 @@ function mainTable(list: readonly Summary[], spread: boolean): string {
   const header = [
     'alg',
     'target',
+    'layout',
+    'conns',
     'grant',
     'tokens',
     'apps',
@@ -176,6 +187,8 @@ function mainTable(list: readonly Summary[], spread: boolean): string {
   const body = list.map((r) => [
     r.alg,
     r.target,
+    r.layout,
+    String(r.connections),
     r.grant,
     r.tokens,
     r.applications.toLocaleString('en-US'),
@@ -191,7 +204,7 @@ function mainTable(list: readonly Summary[], spread: boolean): string {
     f(r.loadgenCpuPct, 0),
     f(r.othersCpuPct, 0),
   ]);
-  return table(header, body, new Set([4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]));
+  return table(header, body, new Set([3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]));
 }
 
 /** A number from a workload's detail object (detail.phase.key, or detail.key when phase is null); 0 when absent. */
@@ -234,7 +247,7 @@ export function render(args: Args, rows: readonly Row[], checkRows: readonly Che
   const out: string[] = [];
   out.push(
     `Portico token endpoint benchmark (HTTP Basic): ${args.connections} connections, ${args.durationSec} s per target ` +
-      `(+${args.warmupSec} s warm-up), ${args.workers} server worker(s) per target, node ${process.version}, ${cpus().length} CPUs` +
+      `(+${args.warmupSec} s warm-up), Portico and the ceiling in layout "${layoutText(args.layout)}" (oidc-provider: ${cpus().length} workers), node ${process.version}, ${cpus().length} CPUs` +
       (args.rounds > 1 ? `, ${args.rounds} rounds (medians over the rounds, each metric on its own)` : '') +
       (args.profile ? ', PROFILED (--cpu-prof on every target: numbers are not representative)' : ''),
     '',
@@ -257,7 +270,7 @@ export function render(args: Args, rows: readonly Row[], checkRows: readonly Che
   if (checkRows.length > 0) {
     out.push(
       '',
-      'Targets (issue #3; issue #4 rows are reported only). "measured" compares the req/s reached; "CPU-normalized" compares server CPU per',
+      'Targets (issue #12; rows without a target are reported only). "measured" compares the req/s reached; "CPU-normalized" compares server CPU per',
       'request instead (tokens per CPU-second), which holds when the targets did not get the same share of a shared machine. For the wrong',
       'secret: measured = right req/s / wrong req/s, CPU-normalized = wrong CPU per request / right CPU per request.',
       '',

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openKysely } from '../lib/databases.ts';
 import { seed, type SeedResult } from '../lib/seed.ts';
-import type { Args } from './cli.ts';
+import { layoutOf, layoutText, otherLayout, type Args, type Layout } from './cli.ts';
 import { codeExchangeWorkload } from './code-exchange.ts';
-import { AUTH_FAILURE_LIMIT_MAX, errorMessage, f, log, SCOPE, type Target } from './common.ts';
+import { AUTH_FAILURE_LIMIT_MAX, AUTHORIZE_RATE_LIMIT_MAX, errorMessage, f, log, SCOPE, type Target } from './common.ts';
 import { CodeFactory, REDIRECT_URI } from './flow.ts';
-import { measure, type Row, type RunContext } from './measure.ts';
+import { measure, type MeasureOptions, type Row, type RunContext } from './measure.ts';
 import { refreshWorkload } from './refresh.ts';
 import { api, dropTemp, porticoLive, seedClient, seedFirstPartyApp, startPeer, startPortico, withServer, type Live, type PorticoInstance } from './targets.ts';
 import { clientCredentialsWorkload, type Workload } from './workload.ts';
@@ -86,6 +86,7 @@ async function porticoTarget(
   prepareDb: (dir: string) => string,
   extraEnv: Record<string, string>,
   run: (p: PorticoInstance) => Promise<Row[]>,
+  layout: Layout = env.args.layout,
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `portico-token-bench-${tag}-`));
   env.temps.add(dir);
@@ -96,7 +97,7 @@ async function porticoTarget(
     let instance: PorticoInstance | null = null;
     await withServer(
       async () => {
-        instance = await startPortico(env.args, ctx.alg, url, profileDir, extraEnv);
+        instance = await startPortico(layout, ctx.alg, url, profileDir, extraEnv);
         return { server: instance.server, profileDir };
       },
       async () => {
@@ -113,7 +114,7 @@ async function porticoTarget(
 const sqliteIn = (dir: string) => `sqlite:${join(dir, 'portico.db')}`;
 
 /** measure(), with the workload's own verdict added to the run's failures. */
-async function measured(env: Env, ctx: RunContext, target: Target, live: Live, workload: Workload, opts: { applications: number; secrets: number; note?: string }): Promise<Row> {
+async function measured(env: Env, ctx: RunContext, target: Target, live: Live, workload: Workload, opts: MeasureOptions): Promise<Row> {
   const row = await measure(ctx, target, live, workload, opts);
   for (const failure of row.failures) env.extras.failures.push(`${ctx.alg} r${ctx.round} ${target}: ${failure}`);
   return row;
@@ -124,52 +125,77 @@ async function measured(env: Env, ctx: RunContext, target: Target, live: Live, w
  * refresh tokens made through the real flow (flow.ts).
  */
 async function userTokenTarget(env: Env, ctx: RunContext, target: 'portico-code-exchange' | 'portico-refresh'): Promise<void> {
-  await porticoTarget(env, ctx, target, sqliteIn, {}, async (p) => {
+  // Every code is made through /oauth2/authorize from this one address: far more than the per-address
+  // limit of issue #7 (PORTICO_AUTHORIZE_RATE_LIMIT, 30 a minute by default) lets through.
+  await porticoTarget(env, ctx, target, sqliteIn, { PORTICO_AUTHORIZE_RATE_LIMIT: AUTHORIZE_RATE_LIMIT_MAX }, async (p) => {
     const app = await seedFirstPartyApp(p, REDIRECT_URI);
     const live = porticoLive(p, app.clientId, app.secret);
     const factory = new CodeFactory({ baseUrl: p.server.baseUrl, issuer: live.issuer, apiKey: p.apiKey, clientId: app.clientId, redirectUri: REDIRECT_URI });
     const connections = env.args.connections;
     const workload =
       target === 'portico-code-exchange' ? codeExchangeWorkload(live, factory, connections, REDIRECT_URI) : refreshWorkload(live, factory, connections, REDIRECT_URI);
-    return [await measured(env, ctx, target, live, workload, { applications: 1, secrets: 1, note: 'first-party OAuth app, scope "openid offline_access"' })];
+    return [await measured(env, ctx, target, live, workload, { applications: 1, secrets: 1, layout: env.args.layout, connections, note: 'first-party OAuth app, scope "openid offline_access"' })];
   });
 }
 
+/** client_credentials against Portico (a fresh database, one M2M application, one secret) in `layout` at `connections`. */
+async function porticoClientCredentials(env: Env, ctx: RunContext, target: Target, layout: Layout, connections: number): Promise<void> {
+  await porticoTarget(
+    env,
+    ctx,
+    target,
+    sqliteIn,
+    {},
+    async (p) => {
+      const client = await seedClient(p, 1);
+      const live = porticoLive(p, client.clientId, client.secrets[0]!);
+      return [await measured(env, ctx, target, live, clientCredentialsWorkload(live, connections, { expectStatus: 200 }), { applications: 1, secrets: 1, layout, connections })];
+    },
+    layout,
+  );
+}
+
+/** client_credentials against a peer server in `layout` at `connections`. */
+async function peerClientCredentials(env: Env, ctx: RunContext, target: Target, kind: 'oidc-provider' | 'ceiling', layout: Layout, connections: number): Promise<void> {
+  let live: Live | null = null;
+  const profileDir = profileDirFor(env, ctx, target);
+  const rows: Row[] = [];
+  await withServer(
+    async () => {
+      live = await startPeer(layout, ctx.alg, kind, profileDir);
+      return { server: live.server, profileDir };
+    },
+    async () => {
+      rows.push(await measured(env, ctx, target, live!, clientCredentialsWorkload(live!, connections, { expectStatus: 200 }), { applications: 1, secrets: 1, layout, connections }));
+    },
+    env.cleanups,
+    () => rows,
+  );
+}
+
 export async function runRound(env: Env, ctx: RunContext): Promise<void> {
-  const { only, connections } = env.args;
+  const { only, connections, fewConnections, layout } = env.args;
   const failed = (target: string) => (err: unknown) => {
     const message = errorMessage(err);
     log(`  ${target} FAILED: ${message}`);
     env.extras.failures.push(`${ctx.alg} r${ctx.round} ${target}: ${message}`);
   };
+  const other = otherLayout(layout);
 
-  if (only.has('portico')) {
-    await porticoTarget(env, ctx, 'portico', sqliteIn, {}, async (p) => {
-      const client = await seedClient(p, 1);
-      const live = porticoLive(p, client.clientId, client.secrets[0]!);
-      return [await measured(env, ctx, 'portico', live, clientCredentialsWorkload(live, connections, { expectStatus: 200 }), { applications: 1, secrets: 1 })];
-    }).catch(failed('portico'));
-  }
-
+  if (only.has('portico')) await porticoClientCredentials(env, ctx, 'portico', layout, connections).catch(failed('portico'));
   if (only.has('code-exchange')) await userTokenTarget(env, ctx, 'portico-code-exchange').catch(failed('portico-code-exchange'));
   if (only.has('refresh')) await userTokenTarget(env, ctx, 'portico-refresh').catch(failed('portico-refresh'));
-
-  for (const kind of ['oidc-provider', 'ceiling'] as const) {
-    if (!only.has(kind)) continue;
-    let live: Live | null = null;
-    const profileDir = profileDirFor(env, ctx, kind);
-    const rows: Row[] = [];
-    await withServer(
-      async () => {
-        live = await startPeer(env.args, ctx.alg, kind, profileDir);
-        return { server: live.server, profileDir };
-      },
-      async () => {
-        rows.push(await measured(env, ctx, kind, live!, clientCredentialsWorkload(live!, connections, { expectStatus: 200 }), { applications: 1, secrets: 1 }));
-      },
-      env.cleanups,
-      () => rows,
-    ).catch(failed(kind));
+  // oidc-provider signs on the event loop (jose): its best layout is one process per core.
+  if (only.has('oidc-provider')) await peerClientCredentials(env, ctx, 'oidc-provider', 'oidc-provider', layoutOf('sync'), connections).catch(failed('oidc-provider'));
+  if (only.has('ceiling')) await peerClientCredentials(env, ctx, 'ceiling', 'ceiling', layout, connections).catch(failed('ceiling'));
+  if (only.has('layouts')) {
+    log(`  the other layout: ${layoutText(other)}`);
+    await porticoClientCredentials(env, ctx, 'portico-other-layout', other, connections).catch(failed('portico-other-layout'));
+    await peerClientCredentials(env, ctx, 'ceiling-other-layout', 'ceiling', other, connections).catch(failed('ceiling-other-layout'));
+  }
+  if (only.has('c10')) {
+    await porticoClientCredentials(env, ctx, 'portico-c10', layout, fewConnections).catch(failed('portico-c10'));
+    await peerClientCredentials(env, ctx, 'ceiling-c10', 'ceiling', layout, fewConnections).catch(failed('ceiling-c10'));
   }
 
   const large = env.large;
@@ -194,6 +220,8 @@ export async function runRound(env: Env, ctx: RunContext): Promise<void> {
           await measured(env, ctx, 'portico-large', live, clientCredentialsWorkload(live, connections, { expectStatus: 200 }), {
             applications: large.seeded.applications,
             secrets: 1,
+            layout: env.args.layout,
+            connections,
             note: `client = seeded application #${app.index.toLocaleString('en-US')} of ${large.seeded.applications.toLocaleString('en-US')}`,
           }),
         ];
@@ -208,12 +236,16 @@ export async function runRound(env: Env, ctx: RunContext): Promise<void> {
       const right = await measured(env, ctx, 'portico-5-secrets-right', live, clientCredentialsWorkload(live, connections, { expectStatus: 200 }), {
         applications: 1,
         secrets: 5,
+        layout: env.args.layout,
+        connections,
         note: 'oldest of the five secrets',
       });
       const wrongWorkload = clientCredentialsWorkload(live, connections, { expectStatus: 401, secret: wrongSecret(client.secrets[0]!) });
       const wrong = await measured(env, ctx, 'portico-5-secrets-wrong', live, wrongWorkload, {
         applications: 1,
         secrets: 5,
+        layout: env.args.layout,
+        connections,
         note: `wrong secret (same length); PORTICO_AUTH_FAILURE_LIMIT=${AUTH_FAILURE_LIMIT_MAX}`,
       });
       const statusOk = Object.keys(wrong.statusCounts).every((s) => s === '401');

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import { cleanEnv, freePort, logLines, retryOnPortClash, spawnServer, type ChildServer } from '../lib/child.ts';
 import type { WindowUs } from '../lib/proc.ts';
-import { startPortico as startPorticoServer, type PorticoServer } from '../lib/server.ts';
-import type { Args } from './cli.ts';
+import { PORTICO_ROOT, startPortico as startPorticoServer, type PorticoServer } from '../lib/server.ts';
+import type { Layout } from './cli.ts';
 import { f, log, NODE, PEER_AUDIENCE, REPO_ROOT, SCOPE, type Alg } from './common.ts';
 import { summarizeProfiles, type ProfileSummary } from './profile.ts';
 
@@ -32,7 +32,7 @@ export interface Live {
 function porticoSource(): string {
   let commit = 'unknown';
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PORTICO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     // not a git checkout
   }
@@ -41,10 +41,10 @@ function porticoSource(): string {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.isFile()) hash.update(path.slice(REPO_ROOT.length)).update('\0').update(readFileSync(path)).update('\0');
+      else if (entry.isFile()) hash.update(path.slice(PORTICO_ROOT.length)).update('\0').update(readFileSync(path)).update('\0');
     }
   };
-  walk(join(REPO_ROOT, 'src'));
+  walk(join(PORTICO_ROOT, 'src'));
   return `${commit}+src:${hash.digest('hex').slice(0, 12)}`;
 }
 
@@ -56,12 +56,13 @@ export interface PorticoInstance {
   readonly profileDir: string | null;
 }
 
-export async function startPortico(args: Args, alg: Alg, databaseUrl: string, profileDir: string | null, extraEnv: Record<string, string> = {}): Promise<PorticoInstance> {
+export async function startPortico(layout: Layout, alg: Alg, databaseUrl: string, profileDir: string | null, extraEnv: Record<string, string> = {}): Promise<PorticoInstance> {
   const source = porticoSource();
   const server = await startPorticoServer({
     databaseUrl,
-    workers: args.workers,
-    env: { PORTICO_SIGNING_ALG: alg, ...extraEnv },
+    workers: layout.workers,
+    // Portico sets UV_THREADPOOL_SIZE itself (to layout.threads) when it is not in its environment.
+    env: { PORTICO_SIGNING_ALG: alg, PORTICO_SIGNING: layout.signing, ...extraEnv },
     nodeArgs: cpuProfArgs(profileDir),
   });
   return { source, server, apiKey: server.apiKey, databaseUrl, profileDir };
@@ -135,11 +136,12 @@ function peerKey(alg: Alg): { privateJwk: JsonWebKey & { kid: string }; publicJw
   };
 }
 
-export function startPeer(args: Args, alg: Alg, kind: 'oidc-provider' | 'ceiling', profileDir: string | null): Promise<Live> {
-  return retryOnPortClash(() => startPeerOnce(args, alg, kind, profileDir));
+/** A peer in `layout` (oidc-provider signs on the event loop whatever the layout says: give it one process per core). */
+export function startPeer(layout: Layout, alg: Alg, kind: 'oidc-provider' | 'ceiling', profileDir: string | null): Promise<Live> {
+  return retryOnPortClash(() => startPeerOnce(layout, alg, kind, profileDir));
 }
 
-async function startPeerOnce(args: Args, alg: Alg, kind: 'oidc-provider' | 'ceiling', profileDir: string | null): Promise<Live> {
+async function startPeerOnce(layout: Layout, alg: Alg, kind: 'oidc-provider' | 'ceiling', profileDir: string | null): Promise<Live> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const clientId = `client_bench_${randomBytes(8).toString('hex')}`;
@@ -154,7 +156,9 @@ async function startPeerOnce(args: Args, alg: Alg, kind: 'oidc-provider' | 'ceil
       ...cleanEnv(),
       PEER_PORT: String(port),
       PEER_HOST: '127.0.0.1',
-      PEER_WORKERS: String(args.workers),
+      PEER_WORKERS: String(layout.workers),
+      PEER_SIGNING: layout.signing,
+      ...(layout.threads !== null && { UV_THREADPOOL_SIZE: String(layout.threads) }),
       PEER_ALG: alg,
       PEER_ISSUER: issuer,
       PEER_AUDIENCE,
@@ -165,7 +169,7 @@ async function startPeerOnce(args: Args, alg: Alg, kind: 'oidc-provider' | 'ceil
     },
     port,
     readyPath: kind === 'ceiling' ? '/health' : '/.well-known/openid-configuration',
-    processes: args.workers > 1 ? args.workers + 1 : 1,
+    processes: layout.workers > 1 ? layout.workers + 1 : 1,
   });
   return { server, clientId, secret, issuer, source: null, jwks: async () => key.publicJwks };
 }

@@ -5,8 +5,11 @@ import { CLI_CONTEXT } from '../domain/audit.ts';
 import { keyStates } from '../domain/signing-key.ts';
 import { createApiKey, revokeApiKey } from '../management/api-keys.ts';
 import { retentionMs, rotateSigningKey } from '../oauth/keys/rotation.ts';
+import { isPorticoError } from '../domain/errors.ts';
+import { CliUsageError as UsageError, flag } from './args.ts';
 import { TryLoginError, tryLogin } from './try-login.ts';
 import { DashboardCommandError, dashboardCommand } from './dashboard.ts';
+import { secretsCommand, webhooksCommand } from './webhooks.ts';
 
 const USAGE = `Usage: portico <command>
 
@@ -21,6 +24,17 @@ const USAGE = `Usage: portico <command>
   dashboard set-password        set the dashboard password (read from the terminal, or the first line
                                 of stdin; only an scrypt hash is stored)
   dashboard clear-password      remove it: only API keys sign in to the dashboard
+  secrets list --application ID | --expiring
+                                client secrets of an application, or every secret expiring within
+                                PORTICO_SECRET_EXPIRY_WARNING_DAYS (and the expired ones)
+  webhooks list                 webhook endpoints (secrets masked)
+  webhooks create --url U --events a,b
+                                add an endpoint; prints its signing secret once
+  webhooks delete <id>          delete an endpoint and its pending deliveries
+  webhooks deliveries <id> [--status S] [--limit N] [--attempts <event-id>]
+                                deliveries of an endpoint: status, attempts, last answer, next attempt
+  webhooks retry <id> <event-id>
+                                send a delivery again now, with a fresh retry window
   try-login [--url U] [--api-key K] [--port P]
                                 sign in through your browser with a demo app of the running server
                                 (default URL: the issuer, http://localhost:8080); prints the decoded tokens
@@ -29,15 +43,6 @@ const USAGE = `Usage: portico <command>
 The database and server key come from the environment (see docs/configuration.md). try-login uses
 --api-key or PORTICO_API_KEY, else a temporary key it creates in that database and revokes again.`;
 
-class UsageError extends Error {}
-
-function flag(args: readonly string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i === -1) return undefined;
-  const value = args[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
-  return value;
-}
 
 async function run(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
@@ -71,6 +76,14 @@ async function run(argv: string[]): Promise<number> {
   }
   if (command === 'keys') return keysCommand(config, sub);
   if (command === 'dashboard') return dashboardCommand(config, sub);
+  if (command === 'webhooks' || command === 'secrets') {
+    const rt = await openRuntime(config);
+    try {
+      return await (command === 'webhooks' ? webhooksCommand : secretsCommand)(rt, config, sub, rest);
+    } finally {
+      await rt.storage.close();
+    }
+  }
   if (command !== 'api-keys') throw new UsageError(`unknown command: ${command}`);
   const rt = await openRuntime(config);
   try {
@@ -145,6 +158,11 @@ run(process.argv.slice(2)).then(
     } else if (err instanceof UsageError) {
       console.error(`portico: ${err.message}\n\n${USAGE}`);
       process.exitCode = 2;
+    } else if (isPorticoError(err) && (err.kind === 'validation' || err.kind === 'unprocessable' || err.kind === 'conflict' || err.kind === 'not_found')) {
+      // The management API's own refusals (issue #13: webhooks create/delete share its service).
+      const fields = err.kind === 'validation' ? err.errors.map((e) => `\n  ${e.field}: ${e.message ?? e.code}`).join('') : '';
+      console.error(`portico: ${err.message}${fields}`);
+      process.exitCode = 1;
     } else if (err instanceof ConfigError) {
       console.error(`portico: invalid configuration: ${err.message}`);
       process.exitCode = 2;

@@ -54,7 +54,7 @@ export const CLIENT_SETTINGS = [
     key: 'outbound',
     env: ['PORTICO_OUTBOUND_ALLOW_PRIVATE_NETWORKS'],
     description:
-      'Outbound requests (metadata documents, `jwks_uri`): https only, never to special-use addresses (RFC 6890: loopback, private, link-local, metadata services), checked after DNS resolution and on the connected socket. `on` lifts both rules for development and tests (a warning is printed at start; never in production). `PORTICO_OUTBOUND_CA_FILE` names a PEM file of extra CA certificates to trust for outbound TLS (a private PKI, or a test CA).',
+      'Outbound requests (metadata documents, `jwks_uri`, webhook deliveries): https only, never to special-use addresses (RFC 6890: loopback, private, link-local, metadata services), checked after DNS resolution and on the connected socket. `on` lifts both rules for development and tests (a warning is printed at start; never in production). `PORTICO_OUTBOUND_CA_FILE` names a PEM file of extra CA certificates to trust for outbound TLS (a private PKI, or a test CA).',
     defaultText: '`off`, no extra CA',
     parse(raw, env) {
       const caFile = env.PORTICO_OUTBOUND_CA_FILE === undefined || env.PORTICO_OUTBOUND_CA_FILE === '' ? null : env.PORTICO_OUTBOUND_CA_FILE;

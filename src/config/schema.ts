@@ -22,6 +22,8 @@ export interface Config {
   readonly resources: readonly string[];
   /** `aud` of tokens issued without a resource; null = generated once and stored. */
   readonly clientId: string | null;
+  /** Where tokens are signed (issue #12): on libuv's threadpool (`async`) or on the event loop (`sync`). */
+  readonly signing: 'async' | 'sync';
   readonly workers: number;
   /** Failed client authentications per client_id per minute before 429 (5x that per source address). */
   readonly authFailureLimit: number;
@@ -61,6 +63,20 @@ export interface Config {
   readonly registrationUnusedTtl: number;
   /** The outbound HTTP policy (outbound/fetch.ts). */
   readonly outbound: { readonly allowPrivateNetworks: boolean; readonly caFile: string | null };
+  /** Issue #13: whether this process runs the webhook delivery loop. */
+  readonly webhookDelivery: boolean;
+  /** Deliveries to one endpoint in flight at once, cluster-wide. */
+  readonly webhookConcurrency: number;
+  /** Seconds an endpoint has to answer; the claim lease is this plus 10 s. */
+  readonly webhookTimeoutSeconds: number;
+  /** Milliseconds between looks for due deliveries. */
+  readonly webhookPollMs: number;
+  /** Days finished deliveries and their attempts are kept. */
+  readonly webhookRetentionDays: number;
+  /** Days before expiry that `connect_application_secret.expiring` is emitted. */
+  readonly secretExpiryWarningDays: number;
+  /** Longest lifetime of a new client secret in days; null: no limit. */
+  readonly secretMaxLifetimeDays: number | null;
   /** Issue #14: the brand on every page (domain/brand.ts). */
   readonly brandName: string;
   readonly brandLogoUrl: string | null;

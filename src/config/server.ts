@@ -1,6 +1,23 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError, fail, isAddressOrCidr, LOG_LEVELS, PROXY_NAMES, seconds, type Setting } from './schema.ts';
 
+/**
+ * Issue #12, measured with bench:token on 2 cores: asynchronous signing is at its best with one process
+ * per two cores (its signatures take the other core); synchronous signing needs a process per core.
+ */
+export function defaultWorkers(signing: 'async' | 'sync', cores: number): number {
+  return signing === 'async' ? Math.max(1, Math.floor(cores / 2)) : cores;
+}
+
+/**
+ * UV_THREADPOOL_SIZE for the serving processes with PORTICO_SIGNING=async: the cores each process has
+ * (cores / workers), and at least 2, so one slow signature never holds up the next. Null with sync
+ * signing (libuv's default of 4 is left alone).
+ */
+export function signingThreads(signing: 'async' | 'sync', workers: number, cores: number): number | null {
+  return signing === 'async' ? Math.max(2, Math.ceil(cores / workers)) : null;
+}
+
 /** Process, network, database and logging settings. */
 export const SERVER_SETTINGS = [
   {
@@ -111,12 +128,25 @@ export const SERVER_SETTINGS = [
     },
   } satisfies Setting<'production'>,
   {
+    key: 'signing',
+    env: ['PORTICO_SIGNING'],
+    description:
+      'Where tokens are signed. `async`: with node:crypto\'s callback form on libuv\'s threadpool, so a process goes on parsing and answering requests while its signatures are made (`UV_THREADPOOL_SIZE` threads per process; Portico sets it to cores / workers, at least 2, unless you set it). `sync`: on the event loop, one process per core. See "Performance" in the README for the measurements behind the default.',
+    defaultText: '`async`',
+    parse(raw) {
+      if (raw === undefined) return 'async';
+      if (raw !== 'async' && raw !== 'sync') fail('PORTICO_SIGNING', 'must be async or sync', raw);
+      return raw;
+    },
+  } satisfies Setting<'signing'>,
+  {
     key: 'workers',
     env: ['PORTICO_WORKERS'],
-    description: 'Server processes sharing the port (node:cluster). One per core by default; `1` runs a single process.',
-    defaultText: 'number of cores',
-    parse(raw) {
-      if (raw === undefined) return availableParallelism();
+    description:
+      'Server processes sharing the port (node:cluster); `1` runs a single process. Default: one per two cores with `PORTICO_SIGNING=async` (the threadpool uses the other core), one per core with `sync`.',
+    defaultText: 'cores / 2 (async signing), cores (sync)',
+    parse(raw, _env, partial) {
+      if (raw === undefined) return defaultWorkers(partial.signing ?? 'async', availableParallelism());
       if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 256) fail('PORTICO_WORKERS', 'must be an integer between 1 and 256', raw);
       return Number(raw);
     },

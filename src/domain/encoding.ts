@@ -16,7 +16,7 @@ export function strictUtf8(bytes: Uint8Array): string {
  * encoded lone surrogate is refused instead of becoming U+FFFD (issue #8).
  */
 export function percentDecode(text: string): string {
-  const spaced = text.replace(/\+/g, ' ');
+  const spaced = text.includes('+') ? text.replace(/\+/g, ' ') : text;
   if (!spaced.includes('%')) return spaced;
   return spaced.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => strictUtf8(Buffer.from(run.replace(/%/g, ''), 'hex')));
 }

@@ -18,12 +18,17 @@ abstract class KnownError extends Error {
 export interface FieldError {
   readonly field: string;
   readonly code: string;
+  /** Readable text of this problem, where the API documents one (the webhook endpoints' 422). */
+  readonly message?: string;
 }
 
 export class NotFoundError extends KnownError {
   readonly kind = 'not_found' as const;
-  constructor(resource: string, id: string) {
+  /** A documented `code`, where the API has one (`entity_not_found` on webhook endpoints). */
+  readonly code: string | undefined;
+  constructor(resource: string, id: string, code?: string) {
     super(`${resource} not found: '${id}'.`);
+    this.code = code;
   }
 }
 

@@ -6,9 +6,12 @@ export class Form {
   readonly #values: Map<string, string[]>;
   /** Parameters whose value was not UTF-8: refused when read, ignored otherwise (unknown parameters are ignored). */
   readonly #invalid: ReadonlySet<string>;
-  constructor(values: Map<string, string[]>, invalid: ReadonlySet<string> = new Set()) {
+  /** The parameters this view lets through ({@link only}); null = all. */
+  readonly #allowed: ReadonlySet<string> | null;
+  constructor(values: Map<string, string[]>, invalid: ReadonlySet<string> = new Set(), allowed: ReadonlySet<string> | null = null) {
     this.#values = values;
     this.#invalid = invalid;
+    this.#allowed = allowed;
   }
 
   /**
@@ -44,12 +47,17 @@ export class Form {
     return new Form(values, invalid);
   }
 
+  #visible(name: string): boolean {
+    return this.#allowed === null || this.#allowed.has(name);
+  }
+
   #check(name: string): void {
     if (this.#invalid.has(name)) throw new MalformedRequestError('invalid_utf8', `The ${name} parameter is not valid UTF-8.`);
   }
 
   /** One parameter; repeated -> invalid_request (RFC 6749 §3.1, §3.2). */
   get(name: string): string | undefined {
+    if (!this.#visible(name)) return undefined;
     this.#check(name);
     const list = this.#values.get(name);
     if (list === undefined) return undefined;
@@ -60,14 +68,15 @@ export class Form {
   /**
    * Only these parameters: what a grant reads (issue #9: anything else in the
    * form is ignored, as oidc-provider's stripGrantIrrelevantParams does).
+   * A view over the same parsed values: the form is parsed once (issue #12).
    */
   only(names: readonly string[]): Form {
-    const keep = new Set(names);
-    return new Form(new Map([...this.#values].filter(([k]) => keep.has(k))), new Set([...this.#invalid].filter((k) => keep.has(k))));
+    return new Form(this.#values, this.#invalid, new Set(names.filter((n) => this.#visible(n))));
   }
 
   /** Every value of a parameter that may repeat (RFC 8707 `resource`). */
   all(name: string): readonly string[] {
+    if (!this.#visible(name)) return [];
     this.#check(name);
     return this.#values.get(name) ?? [];
   }

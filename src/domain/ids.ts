@@ -16,6 +16,8 @@ export const ID_PREFIX = {
   authorizedApplication: 'authorized_connect_app_',
   externalAuth: 'ext_auth_',
   auditEvent: 'event_',
+  /** Issue #13: webhook endpoints (`we_…`, the OpenAPI WebhookEndpointJson example). */
+  webhookEndpoint: 'we_',
   signingKey: 'sso_oidc_key_pair_',
   request: 'req_',
   /** JWT `jti` and authorization codes are bare ULIDs (WorkOS docs). */

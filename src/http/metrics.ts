@@ -44,9 +44,22 @@ function labelKey(labels: Readonly<Record<string, string>>): string {
   return key;
 }
 
+/** One counter series, its label key built once (issue #12: the token path increments it per token). */
+export interface Counter {
+  inc(by?: number): void;
+}
+
+function record(h: Histogram, seconds: number): void {
+  for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) h.counts[i]!++;
+  h.sum += seconds;
+  h.count++;
+}
+
 /** In-process counters and histograms in the Prometheus text format. */
 export class Metrics {
   readonly #snap: MetricsSnapshot = { counters: {}, histograms: {} };
+  /** Request-latency series by `method status route`: one string and one lookup per request instead of a label key. */
+  readonly #requests = new Map<string, Histogram>();
 
   inc(name: string, labels: Readonly<Record<string, string>>, by = 1): void {
     const series = (this.#snap.counters[name] ??= {});
@@ -54,15 +67,32 @@ export class Metrics {
     series[key] = (series[key] ?? 0) + by;
   }
 
-  observe(name: string, labels: Readonly<Record<string, string>>, seconds: number): void {
-    const series = (this.#snap.histograms[name] ??= {});
+  /** A handle on one counter series, for call sites that increment the same labels again and again. */
+  counter(name: string, labels: Readonly<Record<string, string>>): Counter {
+    const series = (this.#snap.counters[name] ??= {});
     const key = labelKey(labels);
-    const h = (series[key] ??= { counts: BUCKETS.map(() => 0), sum: 0, count: 0 });
-    BUCKETS.forEach((b, i) => {
-      if (seconds <= b) h.counts[i]!++;
-    });
-    h.sum += seconds;
-    h.count++;
+    series[key] ??= 0;
+    return { inc: (by = 1) => void (series[key]! += by) };
+  }
+
+  observe(name: string, labels: Readonly<Record<string, string>>, seconds: number): void {
+    record(this.#histogram(name, labels), seconds);
+  }
+
+  /** portico_http_request_duration_seconds of one answered request. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const k = `${method} ${status} ${route}`;
+    let h = this.#requests.get(k);
+    if (h === undefined) {
+      h = this.#histogram('portico_http_request_duration_seconds', { method, route, status: String(status) });
+      if (this.#requests.size < 10_000) this.#requests.set(k, h);
+    }
+    record(h, seconds);
+  }
+
+  #histogram(name: string, labels: Readonly<Record<string, string>>): Histogram {
+    const series = (this.#snap.histograms[name] ??= {});
+    return (series[labelKey(labels)] ??= { counts: BUCKETS.map(() => 0), sum: 0, count: 0 });
   }
 
   snapshot(): MetricsSnapshot {
@@ -123,11 +153,10 @@ function bearerMatches(header: string | undefined, token: string): boolean {
  * process's snapshot when running as a cluster.
  */
 export function metricsRoutes(app: FastifyInstance, metrics: Metrics, collect: () => Promise<MetricsSnapshot>, exposure: { token: string | null } | null, workerId = 0): void {
-  const worker = { worker: String(workerId) };
+  const answered = metrics.counter('portico_worker_requests_total', { worker: String(workerId) });
   app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.observe('portico_http_request_duration_seconds', { method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-    metrics.inc('portico_worker_requests_total', worker);
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    answered.inc();
   });
   if (exposure === null) return;
   app.get('/metrics', async (request, reply) => {

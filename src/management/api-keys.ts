@@ -8,6 +8,25 @@ import type { ManagementDeps } from './deps.ts';
 
 const API_KEY_RE = /^sk_[A-Za-z0-9_-]{29,200}$/;
 
+/**
+ * Event data of `api_key.created|revoked` in the shape of the WorkOS `api_key`
+ * object, which the SDK's deserializer reads (it needs `owner`). Portico's
+ * keys belong to the environment, not to an organization or user (README).
+ */
+function apiKeyEventData(k: ApiKey) {
+  return {
+    object: 'api_key' as const,
+    id: k.id,
+    owner: { type: 'environment' },
+    name: k.name,
+    obfuscated_value: `sk_…${k.hint}`,
+    last_used_at: k.lastUsedAt?.toISOString() ?? null,
+    permissions: [],
+    created_at: k.createdAt.toISOString(),
+    updated_at: k.createdAt.toISOString(),
+  };
+}
+
 /** Who made a management request: a stored key's ID, or `env` for PORTICO_API_KEY. */
 export type ApiPrincipal = { readonly apiKeyId: string; readonly expiresAt: Date | null };
 
@@ -28,7 +47,7 @@ export async function createApiKey(
       at: deps.clock.now(),
       expiresAt,
     });
-    await recordEvent(tx, deps, ctx, 'api_key.created', null, { id: created.id, name: created.name });
+    await recordEvent(tx, deps, ctx, 'api_key.created', null, apiKeyEventData(created));
     return created;
   });
   return { key, plaintext };
@@ -39,7 +58,7 @@ export async function revokeApiKey(deps: Pick<ManagementDeps, 'storage' | 'clock
   return deps.storage.transaction(async (tx) => {
     const revoked = await tx.apiKeys.revoke(id, deps.clock.now());
     if (!revoked) return false;
-    await recordEvent(tx, deps, ctx, 'api_key.revoked', null, { id });
+    await recordEvent(tx, deps, ctx, 'api_key.revoked', null, apiKeyEventData(revoked));
     return true;
   });
 }

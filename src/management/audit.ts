@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { AuditContext, AuditEventName } from '../domain/audit.ts';
-import { ID_PREFIX } from '../domain/ids.ts';
+import { newAuditEvent, type AuditContext, type AuditEventName } from '../domain/audit.ts';
 import type { Repositories } from '../storage/port.ts';
 import type { ManagementDeps } from './deps.ts';
 
@@ -10,8 +9,9 @@ export function auditContext(request: FastifyRequest): AuditContext {
 }
 
 /**
- * Records one audit event inside the caller's transaction, so that the change
- * and its event land together. `data` is the object's wire form, never a secret.
+ * Records one audit event inside the caller's transaction, so that the change,
+ * its event and its webhook deliveries (the outbox, issue #13) land together.
+ * `data` is the object's wire form, never a secret.
  */
 export async function recordEvent(
   tx: Repositories,
@@ -21,5 +21,5 @@ export async function recordEvent(
   organizationId: string | null,
   data: Readonly<Record<string, unknown>>,
 ): Promise<void> {
-  await tx.audit.record({ id: deps.ids(ID_PREFIX.auditEvent), event, organizationId, data, context: ctx, createdAt: deps.clock.now() });
+  await tx.audit.record(newAuditEvent(deps, event, organizationId, data, ctx));
 }

@@ -35,7 +35,7 @@ export function mapManagementError(err: unknown, contentType?: string): Mapped {
   if (isPorticoError(err)) {
     switch (err.kind) {
       case 'not_found':
-        return { status: 404, body: { message: err.message } };
+        return { status: 404, body: { message: err.message, ...(err.code !== undefined && { code: err.code }) } };
       case 'validation':
         return { status: 422, body: { message: err.message, code: err.code, errors: err.errors } };
       case 'unprocessable':

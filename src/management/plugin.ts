@@ -11,6 +11,7 @@ import { externalAuthRoutes } from './external-auth/routes.ts';
 import { idempotencyOnSend, idempotencyPreHandler } from './idempotency.ts';
 import { organizationRoutes } from './organizations/routes.ts';
 import { userRoutes } from './users/routes.ts';
+import { webhookEndpointRoutes } from './webhooks/routes.ts';
 
 /**
  * The WorkOS-compatible management API, an encapsulated Fastify plugin: its
@@ -50,5 +51,6 @@ export async function managementPlugin(app: FastifyInstance, deps: ManagementDep
   externalAuthRoutes(app, deps);
   userRoutes(app, deps);
   organizationAuthorizedApplicationRoutes(app, deps);
+  webhookEndpointRoutes(app, deps);
   adminRoutes(app, deps);
 }

@@ -109,7 +109,7 @@ export async function authenticateClient(deps: ClientAuthDeps, input: ClientAuth
   }
   // A metadata-document client (issue #10): fetched or refreshed first, so its row (the shared cache) is current.
   if (document) await findClient(deps, clientId, input.meta);
-  const credentials = await deps.storage.secrets.findCredentials(clientId);
+  const credentials = await deps.storage.secrets.findCredentials(clientId, deps.clock.now());
   const wantsAssertion = credentials?.application.dynamic?.metadata.tokenEndpointAuthMethod === 'private_key_jwt';
 
   if (presented.method === 'private_key_jwt') {

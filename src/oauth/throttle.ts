@@ -1,6 +1,7 @@
 import type { Clock } from '../domain/clock.ts';
 import { addressKey } from '../domain/client-address.ts';
-import { ID_PREFIX, type IdGenerator } from '../domain/ids.ts';
+import { newAuditEvent } from '../domain/audit.ts';
+import type { IdGenerator } from '../domain/ids.ts';
 import type { Storage } from '../storage/port.ts';
 import { OAuthError } from '../domain/errors.ts';
 
@@ -89,18 +90,12 @@ export class FailureLog {
     const events = [...this.#events.values()];
     if (events.length === 0) return;
     this.#events = new Map();
-    const at = this.#clock.now();
     try {
       await this.#storage.transaction(async (tx) => {
         for (const e of events) {
-          await tx.audit.record({
-            id: this.#ids(ID_PREFIX.auditEvent),
-            event: 'oauth.client_authentication_failed',
-            organizationId: null,
-            data: { client_id: e.clientId, reason: e.reason, count: e.count },
-            context: { actor_type: 'client', actor_id: e.clientId, ip: e.ip, request_id: e.requestId },
-            createdAt: at,
-          });
+          await tx.audit.record(
+            newAuditEvent({ ids: this.#ids, clock: this.#clock }, 'oauth.client_authentication_failed', null, { client_id: e.clientId, reason: e.reason, count: e.count }, { actor_type: 'client', actor_id: e.clientId, ip: e.ip, request_id: e.requestId }),
+          );
         }
       });
     } catch (err) {

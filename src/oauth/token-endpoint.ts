@@ -21,6 +21,7 @@ async function markUsed(deps: OAuthDeps, app: Application): Promise<void> {
  * place the grants meet HTTP.
  */
 export function tokenEndpoint(app: FastifyInstance, deps: OAuthDeps): void {
+  const issued = new Map([...grants.keys()].map((g) => [g, deps.metrics.counter('portico_tokens_issued_total', { grant: g })]));
   app.post('/oauth2/token', async function token(request, reply) {
     const form = requireForm(request);
     const grantType = form.get('grant_type');
@@ -31,7 +32,7 @@ export function tokenEndpoint(app: FastifyInstance, deps: OAuthDeps): void {
       const meta = requestMeta(request);
       const client = await authenticateClient(deps, { authorization: request.headers.authorization, form, meta });
       const response = await grant.handle({ params: form.only(grant.parameters), client, meta }, deps);
-      deps.metrics.inc('portico_tokens_issued_total', { grant: grant.grantType });
+      issued.get(grant.grantType)!.inc();
       // A dynamic client that obtained a token is "used": never purged silently (issue #10).
       if (client.application.dynamic !== null) await markUsed(deps, client.application);
       return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response);

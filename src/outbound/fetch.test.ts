@@ -59,6 +59,12 @@ describe('issue #10: outbound fetch', () => {
     assert.deepEqual(hits.filter((h) => h === '/doc'), ['/doc'], 'the redirect was not followed');
     await assert.rejects(open({ url: `${base}/big`, ...limits }), failsWith('too_large'));
     await assert.rejects(open({ url: `${base}/chunked-big`, ...limits }), failsWith('too_large'));
+    // Issue #13: webhook deliveries keep only the start of an answer instead of refusing it.
+    for (const path of ['/big', '/chunked-big']) {
+      const cut = await open({ url: `${base}${path}`, ...limits, overflow: 'truncate' });
+      assert.equal(cut.status, 200);
+      assert.equal(cut.body.length, limits.maxBytes, path);
+    }
     const started = Date.now();
     await assert.rejects(open({ url: `${base}/slow`, ...limits }), failsWith('timeout'));
     assert.ok(Date.now() - started < 2500);

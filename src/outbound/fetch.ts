@@ -1,4 +1,5 @@
 import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
@@ -33,6 +34,12 @@ export interface OutboundRequest {
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
   readonly maxBytes: number;
+  /**
+   * What a body over `maxBytes` means: `fail` (default) refuses the answer;
+   * `truncate` keeps its first `maxBytes` and closes the connection (webhook
+   * deliveries judge the status and keep only an excerpt, issue #13).
+   */
+  readonly overflow?: 'fail' | 'truncate';
   readonly timeoutMs: number;
 }
 
@@ -119,16 +126,23 @@ export function outboundFetch(policy: OutboundPolicy): OutboundFetch {
       // TLS verifies the certificate against the URL's host name (SNI too), not the pinned address.
       if (https && isIP(host) === 0) options.servername = host;
       if (https && ca) options.ca = ca;
+      const truncate = req.overflow === 'truncate';
       const r = (https ? httpsRequest : httpRequest)(options, (res) => {
-        if (Number(res.headers['content-length'] ?? '0') > req.maxBytes) return settle({ err: tooLarge() });
         const chunks: Buffer[] = [];
+        const answer = () => ({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).subarray(0, req.maxBytes) });
+        if (!truncate && Number(res.headers['content-length'] ?? '0') > req.maxBytes) return settle({ err: tooLarge() });
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > req.maxBytes) settle({ err: tooLarge() });
-          else chunks.push(chunk);
+          if (size <= req.maxBytes) chunks.push(chunk);
+          else if (!truncate) settle({ err: tooLarge() });
+          else {
+            chunks.push(chunk);
+            settle({ ok: answer() });
+            r.destroy();
+          }
         });
-        res.on('end', () => settle({ ok: { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) } }));
+        res.on('end', () => settle({ ok: answer() }));
         res.on('error', (err) => settle({ err }));
       });
       const deadline = setTimeout(() => settle({ err: new OutboundError('timeout', `no complete answer within ${req.timeoutMs} ms`) }), req.timeoutMs);
@@ -145,4 +159,9 @@ export function outboundFetch(policy: OutboundPolicy): OutboundFetch {
       r.end();
     });
   };
+}
+
+/** The outbound function the configuration asks for (PORTICO_OUTBOUND_ALLOW_PRIVATE_NETWORKS, PORTICO_OUTBOUND_CA_FILE). */
+export function configuredOutbound(settings: { readonly allowPrivateNetworks: boolean; readonly caFile: string | null }): OutboundFetch {
+  return outboundFetch({ allowPrivateNetworks: settings.allowPrivateNetworks, ca: settings.caFile === null ? null : readFileSync(settings.caFile, 'utf8') });
 }

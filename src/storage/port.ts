@@ -8,6 +8,9 @@ import type { ConsentOption, User } from '../domain/user.ts';
 import type { StoredSigningKey } from '../domain/signing-key.ts';
 import type { DomainState, Organization, OrganizationFilter } from '../domain/organization.ts';
 import type { Page, PageRequest } from '../domain/pagination.ts';
+import type { WebhookRepository } from './port/webhooks.ts';
+
+export type * from './port/webhooks.ts';
 
 /**
  * The storage port: one repository per aggregate. Every method is atomic on
@@ -34,6 +37,7 @@ export interface Repositories {
   readonly refreshTokens: RefreshTokenRepository;
   readonly dynamicClients: DynamicClientRepository;
   readonly deviceAuthorizations: DeviceAuthorizationRepository;
+  readonly webhooks: WebhookRepository;
 }
 
 export interface Storage extends Repositories {
@@ -108,8 +112,15 @@ export interface ClientSecret {
   readonly applicationId: string;
   readonly hint: string;
   readonly lastUsedAt: Date | null;
+  /** Issue #13: from this instant the secret authenticates nothing (null: never). */
+  readonly expiresAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+}
+
+/** A secret with the organization of its application (what its lifecycle events carry). */
+export interface SecretWithOwner extends ClientSecret {
+  readonly organizationId: string | null;
 }
 
 export interface NewClientSecret {
@@ -118,6 +129,8 @@ export interface NewClientSecret {
   /** HMAC-SHA-256 of the plaintext under the server key; the plaintext is never stored. */
   readonly digest: Buffer;
   readonly hint: string;
+  /** Issue #13: absent or null, the secret never expires. */
+  readonly expiresAt?: Date | null;
   readonly at: Date;
 }
 
@@ -132,8 +145,11 @@ export interface ClientCredentials {
 }
 
 export interface ClientSecretRepository {
-  /** The application with this client ID and the digests of its live secrets; null when unknown. */
-  findCredentials(clientId: string): Promise<ClientCredentials | null>;
+  /**
+   * The application with this client ID and the digests of its live secrets
+   * (those not expired at `now`, filtered in the same query); null when unknown.
+   */
+  findCredentials(clientId: string, now: Date): Promise<ClientCredentials | null>;
   /**
    * Stamps `last_used_at = at` unless it was stamped after `staleBefore`
    * (coalesces writes; never moves the stamp backwards). True when written.
@@ -144,6 +160,15 @@ export interface ClientSecretRepository {
   listByApplication(applicationId: string): Promise<ClientSecret[]>;
   /** The deleted secret, or null when there was none. */
   delete(id: string): Promise<ClientSecret | null>;
+  /**
+   * Marks, once per secret, up to `limit` secrets whose expiry is at or before
+   * `threshold` as notified for `stage`, and returns the ones marked by this
+   * call: a conditional UPDATE, so concurrent callers on several nodes never
+   * both get one.
+   */
+  markLifecycle(stage: 'expiring' | 'expired', threshold: Date, at: Date, limit: number): Promise<SecretWithOwner[]>;
+  /** Secrets (of every application) whose expiry is at or before `before`, soonest first. */
+  listExpiring(before: Date): Promise<SecretWithOwner[]>;
 }
 
 export interface ApiKey {

@@ -36,6 +36,42 @@ export const DIVERGENCES: readonly { method: string; path: string; status: numbe
     status: 404,
     why: 'The spec lists no 404 for deleting an organization; Portico answers 404 {message} for an unknown ID, as for every other object.',
   },
+  {
+    method: 'GET',
+    path: '/webhook_endpoints',
+    status: 422,
+    why: 'Issue #13: the spec lists no error for this list; a limit, order or cursor out of range is 422 {message, code, errors}, as on every other Portico list (and the lists whose errors the spec does document).',
+  },
+];
+
+/**
+ * Responses that conform to the schema but say more or other than it (issue #13): fields Portico adds, and
+ * values it deliberately differs on. Validation still applies to them; `extraFields` allows exactly these.
+ */
+export const EXTENSIONS: readonly { method: string; path: string; status: number; field: string; why: string }[] = [
+  ...(['GET', 'POST'] as const).flatMap((method) => [
+    {
+      method,
+      path: '/connect/applications/{id}/client_secrets',
+      status: method === 'GET' ? 200 : 201,
+      field: 'expires_at',
+      why: 'Secret lifecycle (beyond WorkOS, whose secrets never expire): when the secret stops authenticating, or null. The seven NewConnectApplicationSecret fields are unchanged.',
+    },
+  ]),
+  ...(['POST /webhook_endpoints', 'PATCH /webhook_endpoints/{id}'] as const).map((route) => ({
+    method: route.split(' ')[0]!,
+    path: route.split(' ')[1]!,
+    status: 422,
+    field: 'errors[].field',
+    why: 'Each `{code, message}` of a 422 also names its `field` (`events[2]`), as every other Portico 422 does.',
+  })),
+  {
+    method: 'GET',
+    path: '/webhook_endpoints',
+    status: 200,
+    field: 'secret',
+    why: 'The spec gives every WebhookEndpointJson its `secret`; a Portico list never carries a secret, so list items hold a masked value (`whsec_…` and the last 4 characters). The create and update answers carry the real one.',
+  },
 ];
 
 /**
@@ -122,4 +158,43 @@ export function checkResponse(r: RecordedResponse): string[] {
   if (!validate) return [`${r.method} ${r.path} ${r.status}: no schema at ${ref}`];
   if (validate(JSON.parse(r.body))) return [];
   return (validate.errors ?? []).map((e) => `${r.method} ${r.path} ${r.status}: ${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+}
+
+type Schema = { $ref?: string; type?: string | string[]; properties?: Record<string, Schema>; items?: Schema; oneOf?: Schema[]; anyOf?: Schema[]; allOf?: Schema[] };
+
+function resolve(schema: Schema): Schema {
+  if (!schema.$ref) return schema;
+  const parts = schema.$ref.replace(/^#\//, '').split('/').map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+  return resolve(parts.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], spec) as Schema);
+}
+
+/** Paths (`secret`, `[].expires_at`, `data[].x`) of fields in `value` that the schema does not name. */
+function undocumented(schema: Schema, value: unknown, at: string, out: string[]): void {
+  const s = resolve(schema);
+  const variants = [...(s.oneOf ?? []), ...(s.anyOf ?? []), ...(s.allOf ?? [])].map(resolve);
+  if (Array.isArray(value)) {
+    const items = s.items ?? variants.find((v) => v.items)?.items;
+    if (items) for (const item of value) undocumented(items, item, `${at}[]`, out);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const properties: Record<string, Schema> = { ...s.properties };
+  for (const v of variants) Object.assign(properties, v.properties);
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    const path = at === '' ? key : `${at}.${key}`;
+    if (!(key in properties)) out.push(path);
+    else undocumented(properties[key]!, child, path, out);
+  }
+}
+
+/** Fields of a 2xx answer that the spec does not document and the EXTENSIONS ledger does not allow. */
+export function extraFields(r: RecordedResponse): string[] {
+  const op = spec.paths[r.path]?.[r.method.toLowerCase()];
+  const schema = (op?.responses?.[String(r.status)] as { content?: Record<string, { schema?: Schema }> } | undefined)?.content?.['application/json']?.schema;
+  if (!schema || r.body === '') return [];
+  const found: string[] = [];
+  undocumented(schema, JSON.parse(r.body), '', found);
+  const allowed = EXTENSIONS.filter((e) => e.method === r.method && e.path === r.path && e.status === r.status).map((e) => e.field);
+  // A list's items are named by the field alone: `data[].x` and `[].x` are `x`.
+  return [...new Set(found)].filter((f) => !allowed.includes(f.replace(/^(data)?\[\]\./, '')));
 }

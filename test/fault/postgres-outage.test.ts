@@ -123,7 +123,7 @@ describe('PostgreSQL killed under load (fault suite)', { skip }, () => {
       assert.deepEqual(liveChildren(portico.pid).sort(), workersBefore);
       assert.deepEqual(durability, []);
     } catch (err) {
-      if (portico) t.diagnostic(`Portico stderr:\n${portico.stderr().slice(-6000)}`);
+      if (portico) t.diagnostic(`Portico stderr:\n${portico.stderr().slice(-6000)}\nstdout:\n${portico.output().slice(-8000)}`);
       throw err;
     } finally {
       await portico?.stop();

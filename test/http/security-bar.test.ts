@@ -33,12 +33,13 @@ for (const dialect of DIALECTS) {
       assert.equal(res.status, 201);
       assert.equal(res.headers.get('cache-control'), 'no-store');
       const created = (await res.json()) as Record<string, unknown>;
-      assert.deepEqual(Object.keys(created).sort(), ['created_at', 'id', 'last_used_at', 'object', 'secret', 'secret_hint', 'updated_at']);
+      // The seven NewConnectApplicationSecret fields, plus issue #13's ledgered `expires_at` extension.
+      assert.deepEqual(Object.keys(created).sort(), ['created_at', 'expires_at', 'id', 'last_used_at', 'object', 'secret', 'secret_hint', 'updated_at']);
       const secret = String(created.secret);
       const listed = (await (await api(server, `/connect/applications/${m2m.appId}/client_secrets`)).json()) as Record<string, unknown>[];
       assert.equal(listed.length, 2);
       for (const item of listed) {
-        assert.deepEqual(Object.keys(item).sort(), ['created_at', 'id', 'last_used_at', 'object', 'secret_hint', 'updated_at']);
+        assert.deepEqual(Object.keys(item).sort(), ['created_at', 'expires_at', 'id', 'last_used_at', 'object', 'secret_hint', 'updated_at']);
         assert.equal(item.last_used_at, null);
         assert.match(String(item.created_at), /^\d{4}-\d\d-\d\dT/);
         assert.match(String(item.updated_at), /^\d{4}-\d\d-\d\dT/);

@@ -194,7 +194,7 @@ for (const dialect of DIALECTS) {
         const listed = await storage.secrets.listByApplication(app.id);
         assert.equal(listed.length, 5);
         for (const s of listed) {
-          assert.deepEqual(Object.keys(s).sort(), ['applicationId', 'createdAt', 'hint', 'id', 'lastUsedAt', 'updatedAt']);
+          assert.deepEqual(Object.keys(s).sort(), ['applicationId', 'createdAt', 'expiresAt', 'hint', 'id', 'lastUsedAt', 'updatedAt']);
           assert.equal(s.lastUsedAt, null);
         }
         assert.equal((await storage.secrets.delete(listed[0]!.id))?.id, listed[0]!.id);
@@ -266,14 +266,14 @@ for (const dialect of DIALECTS) {
     describe('OAuth state', () => {
       it('findCredentials returns the application and its secret digests in one piece; touch coalesces', async () => {
         const { app } = await seedM2M(storage);
-        assert.equal(await storage.secrets.findCredentials(app.clientId).then((c) => c?.secrets.length), 0);
+        assert.equal(await storage.secrets.findCredentials(app.clientId, new Date()).then((c) => c?.secrets.length), 0);
         const s1 = ids(ID_PREFIX.secret);
         await storage.secrets.createCapped({ id: s1, applicationId: app.id, digest: digest(101), hint: 'h', at: new Date() }, 5);
         await storage.secrets.createCapped({ id: ids(ID_PREFIX.secret), applicationId: app.id, digest: digest(102), hint: 'h', at: new Date() }, 5);
-        const creds = await storage.secrets.findCredentials(app.clientId);
+        const creds = await storage.secrets.findCredentials(app.clientId, new Date());
         assert.equal(creds?.application.id, app.id);
         assert.deepEqual(creds?.secrets.map((x) => x.digest).sort(Buffer.compare), [digest(101), digest(102)]);
-        assert.equal(await storage.secrets.findCredentials('client_unknown'), null);
+        assert.equal(await storage.secrets.findCredentials('client_unknown', new Date()), null);
         const t0 = new Date('2026-02-01T00:00:00.000Z');
         assert.equal(await storage.secrets.touch(s1, t0, new Date(t0.getTime() - 60_000)), true);
         // Within the minute: coalesced. Earlier time: never backwards.

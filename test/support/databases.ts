@@ -19,7 +19,7 @@ const DEFAULT_PG = 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 
 async function detectPostgres(): Promise<string | null> {
   const url = process.env.PORTICO_TEST_POSTGRES_URL ?? DEFAULT_PG;
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
     await client.query('select 1');

@@ -11,6 +11,7 @@ import { createKeyStore, ensureSigningKey } from '../../src/oauth/keys/rotation.
 import { FailureLog } from '../../src/oauth/throttle.ts';
 import type { Application } from '../../src/domain/application.ts';
 import { openStorage } from '../../src/storage/sql/store.ts';
+import type { Storage } from '../../src/storage/port.ts';
 import { outboundFetch } from '../../src/outbound/fetch.ts';
 import { brandOf, createPages } from '../../src/pages/kit.ts';
 
@@ -35,9 +36,9 @@ export function offsetClock(): Clock & { advance(ms: number): void } {
  * migrated), a real key store with a signing key, a manual clock, and the
  * warnings the core logged.
  */
-export async function inProcessDeps(env: Record<string, string> = {}) {
-  const storage = openStorage({ url: 'sqlite::memory:' });
-  await storage.migrate();
+export async function inProcessDeps(env: Record<string, string> = {}, on?: Storage) {
+  const storage = on ?? openStorage({ url: 'sqlite::memory:' });
+  if (!on) await storage.migrate();
   const config = loadConfig({ PORTICO_DATABASE_URL: 'sqlite::memory:', PORTICO_ISSUER: 'https://auth.example.test', PORTICO_DEV_LOGIN: 'on', ...env });
   const clock = manualClock();
   const keyring = new Keyring(randomBytes(32));

@@ -14,7 +14,7 @@ export function clientSecretRoutes(app: FastifyInstance, deps: ManagementDeps): 
   });
 
   app.post<IdParams>('/connect/applications/:id/client_secrets', async function ApplicationCredentialsController_create(req, reply) {
-    const { secret, plaintext } = await service.createClientSecret(deps, auditContext(req), req.params.id);
+    const { secret, plaintext } = await service.createClientSecret(deps, auditContext(req), req.params.id, req.body);
     // The only response that ever carries a plaintext secret: never cache it.
     return reply.code(201).header('cache-control', 'no-store').send(formatNewClientSecret(secret, plaintext));
   });

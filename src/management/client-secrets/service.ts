@@ -1,5 +1,5 @@
 import type { AuditContext } from '../../domain/audit.ts';
-import { generateClientSecret, MAX_SECRETS_PER_APPLICATION, secretHint } from '../../domain/client-secret.ts';
+import { generateClientSecret, MAX_SECRETS_PER_APPLICATION, parseSecretExpiry, secretHint } from '../../domain/client-secret.ts';
 import { NotFoundError, UnprocessableError } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
 import type { ClientSecret } from '../../storage/port.ts';
@@ -8,14 +8,17 @@ import { recordEvent } from '../audit.ts';
 import type { ManagementDeps } from '../deps.ts';
 import { formatClientSecret } from './format.ts';
 
-/** Event payload: the list form (never the secret) plus the owning application. */
-const eventData = (s: ClientSecret) => ({ ...formatClientSecret(s), application_id: s.applicationId });
+/** Event payload of every secret event: the list form (never the secret) plus the owning application. */
+export const secretEventData = (s: ClientSecret) => ({ ...formatClientSecret(s), application_id: s.applicationId });
 
 /**
- * Mints a secret for an application. The plaintext exists only in the value
- * returned here (the 201 body); storage receives its keyed digest.
+ * Mints a secret for an application, optionally expiring (issue #13). The
+ * plaintext exists only in the value returned here (the 201 body); storage
+ * receives its keyed digest.
  */
-export async function createClientSecret(deps: ManagementDeps, ctx: AuditContext, idOrClientId: string): Promise<{ secret: ClientSecret; plaintext: string }> {
+export async function createClientSecret(deps: ManagementDeps, ctx: AuditContext, idOrClientId: string, body: unknown = {}): Promise<{ secret: ClientSecret; plaintext: string }> {
+  const now = deps.clock.now();
+  const expiresAt = parseSecretExpiry(body, now, deps.secretMaxLifetimeDays);
   const app = await findApplication(deps, idOrClientId);
   const plaintext = generateClientSecret(deps.random);
   const result = await deps.storage.transaction(async (tx) => {
@@ -25,11 +28,12 @@ export async function createClientSecret(deps: ManagementDeps, ctx: AuditContext
         applicationId: app.id,
         digest: deps.keyring.digest('client-secret', plaintext),
         hint: secretHint(plaintext),
-        at: deps.clock.now(),
+        expiresAt,
+        at: now,
       },
       MAX_SECRETS_PER_APPLICATION,
     );
-    if (r.ok) await recordEvent(tx, deps, ctx, 'connect_application_secret.created', app.organizationId, eventData(r.secret));
+    if (r.ok) await recordEvent(tx, deps, ctx, 'connect_application_secret.created', app.organizationId, secretEventData(r.secret));
     return r;
   });
   if (result.ok) return { secret: result.secret, plaintext };
@@ -51,6 +55,6 @@ export async function deleteClientSecret(deps: ManagementDeps, ctx: AuditContext
     const deleted = await tx.secrets.delete(id);
     if (!deleted) throw new NotFoundError('Client secret', id);
     const app = await tx.applications.find(deleted.applicationId);
-    await recordEvent(tx, deps, ctx, 'connect_application_secret.deleted', app?.organizationId ?? null, eventData(deleted));
+    await recordEvent(tx, deps, ctx, 'connect_application_secret.deleted', app?.organizationId ?? null, secretEventData(deleted));
   });
 }

@@ -5,6 +5,7 @@ import { randomToken } from '../../domain/random.ts';
 import { parseCompleteLogin } from '../../domain/user.ts';
 import { recordEvent } from '../audit.ts';
 import type { ManagementDeps } from '../deps.ts';
+import { formatUser } from '../users/format.ts';
 
 /** Two first logins of one new external user at once: the loser of the insert race updates instead. */
 async function retryOnce<T>(fn: () => Promise<T>): Promise<T> {
@@ -52,7 +53,7 @@ export async function completeExternalAuth(deps: ManagementDeps, ctx: AuditConte
       if (result === 'already_completed') {
         throw new BadRequestError('external_auth_session_already_completed', 'This external_auth_id was already completed; start a new authorization.');
       }
-      if (created) await recordEvent(tx, deps, ctx, 'user.created', null, { id: user.id, email: user.email, external_id: user.externalId });
+      if (created) await recordEvent(tx, deps, ctx, 'user.created', null, formatUser(user));
     }));
   } catch (err) {
     if (err instanceof UniqueViolationError && err.column === 'email') {

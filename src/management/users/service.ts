@@ -8,6 +8,7 @@ import type { Membership } from '../../storage/port.ts';
 import { recordEvent } from '../audit.ts';
 import { deleteAuthorizedApplications, withApplications, type AuthorizedApplication } from '../authorized-applications/service.ts';
 import type { ManagementDeps } from '../deps.ts';
+import { formatMembership } from './format.ts';
 
 export async function getUser(deps: ManagementDeps, id: string): Promise<User> {
   const user = await deps.storage.users.get(id);
@@ -43,7 +44,7 @@ export async function createMembership(deps: ManagementDeps, ctx: AuditContext, 
   return deps.storage.transaction(async (tx) => {
     const m = await tx.memberships.create({ id: deps.ids(ID_PREFIX.membership), userId, organizationId, at: deps.clock.now() });
     if (!m) throw new NotFoundError('Organization', organizationId);
-    await recordEvent(tx, deps, ctx, 'organization_membership.created', organizationId, { id: m.id, user_id: userId, organization_id: organizationId });
+    await recordEvent(tx, deps, ctx, 'organization_membership.created', organizationId, formatMembership(m));
     return m;
   });
 }
@@ -73,6 +74,6 @@ export async function deleteMembership(deps: ManagementDeps, ctx: AuditContext, 
   const m = await getMembership(deps, id);
   await deps.storage.transaction(async (tx) => {
     if (!(await tx.memberships.delete(id))) throw new NotFoundError('Organization membership', id);
-    await recordEvent(tx, deps, ctx, 'organization_membership.deleted', m.organizationId, { id, user_id: m.userId, organization_id: m.organizationId });
+    await recordEvent(tx, deps, ctx, 'organization_membership.deleted', m.organizationId, formatMembership(m));
   });
 }

@@ -12,6 +12,7 @@ import type { Membership } from '../../storage/port.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { approveDevice, denyDevice } from '../device/approve.ts';
 import { tokenDigest } from '../tokens/issue.ts';
+import { recordAuthorized, recordDenied } from './events.ts';
 import { responseRedirect } from './redirects.ts';
 
 /** An authorization must be finished within ten minutes of /oauth2/authorize. */
@@ -118,7 +119,7 @@ export async function startAuthorization(deps: FlowDeps, browser: Browser, app: 
   if (session !== null) {
     const interaction = await deps.storage.interactions.get(id);
     if (!interaction || !isSignedIn(interaction)) throw expiredAuthorization();
-    return redirect(await advance(deps, interaction, app), [bindingCookie]);
+    return redirect(await advance(deps, interaction, app, browser.meta), [bindingCookie]);
   }
   const login = new URL(deps.config.loginUrl ?? `${deps.config.issuer}/dev/login`);
   login.searchParams.set('external_auth_id', id);
@@ -186,13 +187,13 @@ export async function resumeAuthorization(deps: FlowDeps, browser: Browser, stat
   await deps.storage.sessions.create(digest(deps, session), interaction.userId, now, new Date(now.getTime() + SESSION_TTL_MS));
   const app = await deps.storage.applications.find(interaction.applicationId);
   if (!app) throw new PageFailure(400, 'Application removed', 'The application no longer exists.');
-  return redirect(await advance(deps, interaction, app), [{ name: flowCookies(deps.config.issuer).session, value: session, maxAgeSeconds: SESSION_TTL_MS / 1000 }]);
+  return redirect(await advance(deps, interaction, app, browser.meta), [{ name: flowCookies(deps.config.issuer).session, value: session, maxAgeSeconds: SESSION_TTL_MS / 1000 }]);
 }
 
 /** The user kept their current session: the authorization ends, the client hears `access_denied`. */
 export async function declineSwitch(deps: FlowDeps, browser: Browser, state: string): Promise<string> {
   const { interaction } = await resumable(deps, browser, state);
-  return denyAuthorization(deps, interaction);
+  return denyAuthorization(deps, interaction, browser.meta);
 }
 
 /** What the resume page's CSRF check compares against: the interaction behind `state` and this browser's binding. */
@@ -226,7 +227,7 @@ export function effectiveOrganization(interaction: Interaction, orgs: readonly M
  * organization choice (several memberships), consent (third-party apps on
  * first use or when asking for more; consent options), or the client with a code.
  */
-export async function advance(deps: FlowDeps, interaction: SignedInInteraction, app: Application): Promise<string> {
+export async function advance(deps: FlowDeps, interaction: SignedInInteraction, app: Application, meta: RequestMeta): Promise<string> {
   const req = interaction.request;
   const none = req.prompt.includes('none');
   const interactionRequired = (error: string, description: string) => responseRedirect(deps, req.redirectUri, { error, error_description: description, state: req.state });
@@ -244,24 +245,31 @@ export async function advance(deps: FlowDeps, interaction: SignedInInteraction, 
     if (none) return interactionRequired('consent_required', 'The user must approve this application.');
     return `${deps.config.issuer}/oauth2/authorize/consent?interaction=${interaction.id}`;
   }
-  return issueCode(deps, interaction, app, organizationId, existing?.claims ?? {});
+  return issueCode(deps, interaction, app, organizationId, existing?.claims ?? {}, meta);
 }
 
 /**
  * Finishes the interaction (once), records the consent and returns the
  * redirect carrying a single-use code bound to client, redirect URI, PKCE
- * challenge, nonce and resource.
+ * challenge, nonce and resource. Its events (issue #13) go in the same transaction.
  */
-export async function issueCode(deps: FlowDeps, interaction: SignedInInteraction, app: Application, organizationId: string | null, claims: Readonly<Record<string, string>>): Promise<string> {
+export async function issueCode(
+  deps: FlowDeps,
+  interaction: SignedInInteraction,
+  app: Application,
+  organizationId: string | null,
+  claims: Readonly<Record<string, string>>,
+  meta: RequestMeta,
+): Promise<string> {
   const now = deps.clock.now();
   const req = interaction.request;
   const code = randomToken(deps.random);
   await deps.storage.transaction(async (tx) => {
     if (!(await tx.interactions.finish(interaction.id, now))) throw expiredAuthorization();
-    const consent = await tx.consents.grant(
-      { userId: interaction.userId, applicationId: app.id, organizationId, resource: req.resource },
-      { newId: deps.ids(ID_PREFIX.authorizedApplication), scopes: req.scopes, claims, at: now },
-    );
+    const key = { userId: interaction.userId, applicationId: app.id, organizationId, resource: req.resource };
+    const before = await tx.consents.find(key);
+    const consent = await tx.consents.grant(key, { newId: deps.ids(ID_PREFIX.authorizedApplication), scopes: req.scopes, claims, at: now });
+    await recordAuthorized(tx, deps, meta, app, before, consent);
     await tx.codes.create({
       digest: tokenDigest(deps, code),
       clientId: app.clientId,
@@ -282,15 +290,26 @@ export async function issueCode(deps: FlowDeps, interaction: SignedInInteraction
 }
 
 /** The user approved: a code for the client, or for a device sign-in the device authorization approved. */
-export async function finishAuthorization(deps: FlowDeps, interaction: SignedInInteraction, app: Application, organizationId: string | null, claims: Readonly<Record<string, string>>): Promise<string> {
-  if (interaction.request.deviceAuthorizationId !== null) return approveDevice(deps, interaction, app, organizationId, claims);
-  return issueCode(deps, interaction, app, organizationId, claims);
+export async function finishAuthorization(
+  deps: FlowDeps,
+  interaction: SignedInInteraction,
+  app: Application,
+  organizationId: string | null,
+  claims: Readonly<Record<string, string>>,
+  meta: RequestMeta,
+): Promise<string> {
+  if (interaction.request.deviceAuthorizationId !== null) return approveDevice(deps, interaction, app, organizationId, claims, meta);
+  return issueCode(deps, interaction, app, organizationId, claims, meta);
 }
 
-/** The user declined: the interaction ends and the client (or the polling device) hears `access_denied`. */
-export async function denyAuthorization(deps: FlowDeps, interaction: Interaction): Promise<string> {
-  if (interaction.request.deviceAuthorizationId !== null) return denyDevice(deps, interaction);
-  await deps.storage.interactions.finish(interaction.id, deps.clock.now());
+/** The user declined: the interaction ends (its event with it, once) and the client (or the polling device) hears `access_denied`. */
+export async function denyAuthorization(deps: FlowDeps, interaction: Interaction, meta: RequestMeta): Promise<string> {
+  if (interaction.request.deviceAuthorizationId !== null) return denyDevice(deps, interaction, meta);
+  await deps.storage.transaction(async (tx) => {
+    if (!(await tx.interactions.finish(interaction.id, deps.clock.now()))) return;
+    const app = await tx.applications.find(interaction.applicationId);
+    if (app) await recordDenied(tx, deps, meta, app, interaction);
+  });
   const req = interaction.request;
   return responseRedirect(deps, req.redirectUri, { error: 'access_denied', error_description: 'The user declined the request.', state: req.state });
 }

@@ -111,7 +111,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
 
   app.get<{ Querystring: Query }>('/oauth2/authorize/continue', async function proceed(request, reply) {
     const { interaction, app: client } = await boundInteraction(deps, browserOf(request), single(request.query.interaction));
-    return reply.header('cache-control', 'no-store').redirect(await advance(deps, interaction, client), 302);
+    return reply.header('cache-control', 'no-store').redirect(await advance(deps, interaction, client, requestMeta(request)), 302);
   });
 
   const chooser = async (reply: FastifyReply, status: number, interaction: SignedInInteraction, client: Application, binding: string, message?: string) => {
@@ -137,7 +137,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
     const { interaction, app: client, binding } = await boundInteraction(deps, browserOf(request), form.get('interaction'));
     checkCsrf(deps, form, interaction.id, binding);
     // Issue #14: the chooser has a way out; the client hears access_denied, as from Cancel on consent.
-    if (form.get('decision') === 'cancel') return see(reply, await denyAuthorization(deps, interaction));
+    if (form.get('decision') === 'cancel') return see(reply, await denyAuthorization(deps, interaction, requestMeta(request)));
     const chosen = form.get('organization_id');
     const orgs = await memberships(deps, interaction.userId);
     if (chosen === undefined || !orgs.some((m) => m.organizationId === chosen)) return chooser(reply, 400, interaction, client, binding, 'Choose one of your organizations to continue.');
@@ -180,7 +180,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
     const form = pageForm(request);
     const { interaction, app: client, binding } = await boundInteraction(deps, browserOf(request), form.get('interaction'));
     checkCsrf(deps, form, interaction.id, binding);
-    if (form.get('decision') !== 'allow') return see(reply, await denyAuthorization(deps, interaction));
+    if (form.get('decision') !== 'allow') return see(reply, await denyAuthorization(deps, interaction, requestMeta(request)));
     const claims: Record<string, string> = {};
     for (const option of interaction.consentOptions) {
       const value = form.get(`claim:${option.claim}`);
@@ -188,7 +188,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
       claims[option.claim] = value;
     }
     const orgId = effectiveOrganization(interaction, await memberships(deps, interaction.userId));
-    return see(reply, await finishAuthorization(deps, interaction, client, orgId, claims));
+    return see(reply, await finishAuthorization(deps, interaction, client, orgId, claims, requestMeta(request)));
   });
 
   logoutPages(app, deps);

@@ -2,6 +2,8 @@ import type { Application } from '../../domain/application.ts';
 import type { Interaction, SignedInInteraction } from '../../domain/authorization.ts';
 import { PageFailure } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
+import type { RequestMeta } from '../../domain/request-meta.ts';
+import { recordAuthorized, recordDenied } from '../authorize/events.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { openUserCode } from './start.ts';
 
@@ -32,15 +34,23 @@ export async function deviceConsentView(deps: DeviceApprovalDeps, interaction: I
  * is approved with that grant, all at most once; the device's next poll
  * redeems it. Nothing is left behind when the code expired meanwhile.
  */
-export async function approveDevice(deps: DeviceApprovalDeps, interaction: SignedInInteraction, app: Application, organizationId: string | null, claims: Readonly<Record<string, string>>): Promise<string> {
+export async function approveDevice(
+  deps: DeviceApprovalDeps,
+  interaction: SignedInInteraction,
+  app: Application,
+  organizationId: string | null,
+  claims: Readonly<Record<string, string>>,
+  meta: RequestMeta,
+): Promise<string> {
   const device = await pendingDevice(deps, interaction);
   const now = deps.clock.now();
   await deps.storage.transaction(async (tx) => {
     if (!(await tx.interactions.finish(interaction.id, now))) throw noLongerValid();
-    const consent = await tx.consents.grant(
-      { userId: interaction.userId, applicationId: app.id, organizationId, resource: device.resource },
-      { newId: deps.ids(ID_PREFIX.authorizedApplication), scopes: device.scopes, claims, at: now },
-    );
+    const key = { userId: interaction.userId, applicationId: app.id, organizationId, resource: device.resource };
+    const before = await tx.consents.find(key);
+    const consent = await tx.consents.grant(key, { newId: deps.ids(ID_PREFIX.authorizedApplication), scopes: device.scopes, claims, at: now });
+    // Issue #13: the same events as a browser sign-in, in this transaction (their deliveries are enqueued with it).
+    await recordAuthorized(tx, deps, meta, app, before, consent);
     const grant = { clientId: app.clientId, userId: interaction.userId, consentId: consent.id, scopes: device.scopes, resource: device.resource, organizationId, claims, authTime: interaction.completedAt ?? now };
     if (!(await tx.deviceAuthorizations.approve(device.id, grant, now))) throw noLongerValid();
   });
@@ -48,10 +58,14 @@ export async function approveDevice(deps: DeviceApprovalDeps, interaction: Signe
 }
 
 /** The user declined (or kept another account): the device's next poll is answered `access_denied`. */
-export async function denyDevice(deps: DeviceApprovalDeps, interaction: Interaction): Promise<string> {
+export async function denyDevice(deps: DeviceApprovalDeps, interaction: Interaction, meta: RequestMeta): Promise<string> {
   const now = deps.clock.now();
-  await deps.storage.interactions.finish(interaction.id, now);
-  const id = interaction.request.deviceAuthorizationId;
-  if (id !== null) await deps.storage.deviceAuthorizations.deny(id, now);
+  await deps.storage.transaction(async (tx) => {
+    if (!(await tx.interactions.finish(interaction.id, now))) return;
+    const id = interaction.request.deviceAuthorizationId;
+    if (id !== null) await tx.deviceAuthorizations.deny(id, now);
+    const app = await tx.applications.find(interaction.applicationId);
+    if (app) await recordDenied(tx, deps, meta, app, interaction);
+  });
   return `${deps.config.issuer}${deviceDonePath(false)}`;
 }

@@ -6,7 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import type { Application } from '../../domain/application.ts';
 import { OAuthError } from '../../domain/errors.ts';
 import { claimsOf, grantInput, storeCode } from '../../../test/support/grant-fixtures.ts';
+import { tokenDigest } from '../tokens/issue.ts';
 import { inProcessDeps, storeApplication } from '../../../test/support/oauth-deps.ts';
+import type { OAuthDeps } from '../deps.ts';
+import type { Repositories, Storage } from '../../storage/port.ts';
+import { createTestStorage, dialectSuite, DIALECTS } from '../../../test/support/databases.ts';
 import { authorizationCode } from './authorization-code.ts';
 
 const CB = 'https://app.example.test/cb';
@@ -77,4 +81,82 @@ describe('issue #9: grant module authorization_code', () => {
     env.clock.advance(61_000);
     await assert.rejects(run(app, `code=${late.code}&redirect_uri=${encodeURIComponent(CB)}`), is('invalid_grant', /expired/));
   });
+
+  // Issue #12: consume + refresh insert in one transaction (one commit, one fsync on SQLite).
+  describe('issue #12: the exchange is one transaction', () => {
+    /** The storage with every write outside a transaction recorded, and tx.refreshTokens.create failing while `failInsert`. */
+    function watched(storage: Storage) {
+      const state = { outside: [] as string[], transactions: 0, failInsert: false };
+      const record = <T extends object>(name: string, repo: T): T =>
+        new Proxy(repo, { get: (t, p, r) => (typeof Reflect.get(t, p, r) === 'function' && /^(consume|create)$/.test(String(p)) ? (...a: unknown[]) => (state.outside.push(`${name}.${String(p)}`), (Reflect.get(t, p, r) as (...x: unknown[]) => unknown).apply(t, a)) : Reflect.get(t, p, r)) });
+      const failing = (repo: Repositories['refreshTokens']) =>
+        new Proxy(repo, { get: (t, p, r) => (p === 'create' && state.failInsert ? async () => { throw new Error('disk full (injected)'); } : Reflect.get(t, p, r)) });
+      const wrapped = new Proxy(storage, {
+        get(t, p, r) {
+          if (p === 'codes' || p === 'refreshTokens') return record(p, Reflect.get(t, p, r) as object);
+          if (p === 'transaction')
+            return <T,>(fn: (tx: Repositories) => Promise<T>) => {
+              state.transactions += 1;
+              return t.transaction((tx) => fn(new Proxy(tx, { get: (tt, pp, rr) => (pp === 'refreshTokens' ? failing(Reflect.get(tt, pp, rr) as Repositories['refreshTokens']) : Reflect.get(tt, pp, rr)) })));
+            };
+          return Reflect.get(t, p, r);
+        },
+      });
+      return { storage: wrapped, state };
+    }
+
+    it('consume and the refresh token insert happen in one transaction, with no write outside it', async () => {
+      const { storage, state } = watched(env.deps.storage);
+      const deps: OAuthDeps = { ...env.deps, storage };
+      const { code } = await storeCode(env.deps, app);
+      const tokens = await authorizationCode.handle(grantInput(app, `code=${code}&redirect_uri=${encodeURIComponent(CB)}`, authorizationCode.parameters), deps);
+      assert.ok(tokens.refresh_token);
+      assert.equal(state.transactions, 1);
+      assert.deepEqual(state.outside, []);
+    });
+
+    it('a failed refresh insert rolls the consume back: the error surfaces and the code still works once', async () => {
+      const { storage, state } = watched(env.deps.storage);
+      const deps: OAuthDeps = { ...env.deps, storage };
+      const { code } = await storeCode(env.deps, app);
+      const form = `code=${code}&redirect_uri=${encodeURIComponent(CB)}`;
+      state.failInsert = true;
+      await assert.rejects(authorizationCode.handle(grantInput(app, form, authorizationCode.parameters), deps), /disk full/);
+      state.failInsert = false;
+      assert.ok((await authorizationCode.handle(grantInput(app, form, authorizationCode.parameters), deps)).refresh_token);
+      await assert.rejects(authorizationCode.handle(grantInput(app, form, authorizationCode.parameters), deps), is('invalid_grant', /already used/));
+    });
+
+    it('a failed check inside the transaction still commits the spent code', async () => {
+      const { storage } = watched(env.deps.storage);
+      const deps: OAuthDeps = { ...env.deps, storage };
+      const { code } = await storeCode(env.deps, app);
+      await assert.rejects(authorizationCode.handle(grantInput(app, `code=${code}`, authorizationCode.parameters), deps), is('invalid_grant', /redirect_uri/));
+      await assert.rejects(authorizationCode.handle(grantInput(app, `code=${code}&redirect_uri=${encodeURIComponent(CB)}`, authorizationCode.parameters), deps), is('invalid_grant', /already used/));
+    });
+  });
 });
+
+for (const dialect of DIALECTS) {
+  describe(`issue #12: concurrent exchanges of one code inside the transaction (${dialect})`, dialectSuite(dialect), () => {
+    it('exactly one of ten wins, the rest are invalid_grant, and the winner\'s refresh token ends up revoked', async () => {
+      const storage = await createTestStorage(dialect);
+      const env = await inProcessDeps({}, storage);
+      try {
+        const app = await storeApplication(env.deps, { type: 'oauth', isFirstParty: true, redirectUris: [{ uri: CB, default: true }] });
+        const { code } = await storeCode(env.deps, app);
+        const form = `code=${code}&redirect_uri=${encodeURIComponent(CB)}`;
+        const results = await Promise.allSettled(Array.from({ length: 10 }, () => authorizationCode.handle(grantInput(app, form, authorizationCode.parameters), env.deps)));
+        const won = results.filter((r) => r.status === 'fulfilled');
+        assert.equal(won.length, 1);
+        for (const r of results) if (r.status === 'rejected') assert.ok(is('invalid_grant')(r.reason), String(r.reason));
+        const refresh = await env.deps.storage.refreshTokens.find(tokenDigest(env.deps, won[0]!.value.refresh_token!));
+        assert.ok(refresh, 'the refresh token was stored');
+        assert.notEqual(refresh.revokedAt, null, 'the reuse revoked the refresh token of the first exchange');
+      } finally {
+        await env.close();
+      }
+    });
+  });
+}
+

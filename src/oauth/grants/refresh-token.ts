@@ -97,8 +97,8 @@ export const refreshToken: GrantModule<RefreshTokenDeps> = {
       await deps.storage.revocations.revokeMany([replaced], app.clientId);
     }
     const user = entitled.includes('openid') ? await deps.storage.users.get(current.userId) : null;
-    const idToken = user ? issueIdToken(deps, app, grant, entitled, user, null) : undefined;
-    return tokenResponse(signUserAccessToken(deps, app, grant, entitled, access), deps, entitled, {
+    const [accessToken, idToken] = await Promise.all([signUserAccessToken(deps, app, grant, entitled, access), user ? issueIdToken(deps, app, grant, entitled, user, null) : undefined]);
+    return tokenResponse(accessToken, deps, entitled, {
       refresh_token: successor,
       ...(idToken !== undefined && { id_token: idToken }),
     });

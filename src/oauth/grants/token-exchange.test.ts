@@ -116,7 +116,7 @@ describe('issue #11: grant module token-exchange', () => {
 
   it('invalid_grant: not a token, an M2M token, an expired or revoked one, or one of a confidential client the caller may not see', async () => {
     const m2m = await storeApplication(env.deps);
-    const m2mToken = mintM2MAccessToken(env.deps, m2m, ['read'], env.deps.environmentClientId).access_token;
+    const m2mToken = (await mintM2MAccessToken(env.deps, m2m, ['read'], env.deps.environmentClientId)).access_token;
     for (const subject of ['garbage', m2mToken, 'a.b.c']) await assert.rejects(exchange(base(subject)), is('invalid_grant'));
     // A confidential client's user token: another first-party app may neither introspect nor exchange it.
     const own = await exchange(base((await userToken()).token));

@@ -14,6 +14,8 @@ export interface Signer {
   readonly headerB64: string;
   /** The same for ID tokens (typ JWT). */
   readonly idHeaderB64: string;
+  /** Sign on libuv's threadpool rather than on the event loop (PORTICO_SIGNING=async). */
+  readonly async: boolean;
 }
 
 interface Loaded {
@@ -29,6 +31,8 @@ export interface KeyStoreOptions {
   readonly refreshMs: number;
   /** A background refresh failed: the cached set keeps serving, the next tick retries; say so in the log. */
   readonly onRefreshError?: (err: unknown) => void;
+  /** Signers sign on libuv's threadpool (PORTICO_SIGNING=async); on the event loop when false or absent. */
+  readonly asyncSigning?: boolean;
 }
 
 /**
@@ -104,6 +108,7 @@ export class KeyStore {
         privateKey: openPrivateKey(this.#keyring, loaded.stored),
         headerB64: Buffer.from(JSON.stringify({ alg, kid, typ: 'at+jwt' })).toString('base64url'),
         idHeaderB64: Buffer.from(JSON.stringify({ alg, kid, typ: 'JWT' })).toString('base64url'),
+        async: this.#options.asyncSigning ?? false,
       };
     }
     return loaded.signer;

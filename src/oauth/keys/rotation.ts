@@ -1,5 +1,5 @@
 import type { Config } from '../../config.ts';
-import type { AuditContext } from '../../domain/audit.ts';
+import { newAuditEvent, type AuditContext } from '../../domain/audit.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { ID_PREFIX, type IdGenerator } from '../../domain/ids.ts';
 import type { Keyring } from '../../domain/keyring.ts';
@@ -35,6 +35,7 @@ export function createKeyStore(deps: KeyDeps, onRefreshError?: (err: unknown) =>
   return new KeyStore(deps.storage.signingKeys, deps.keyring, deps.clock, {
     retentionMs: retentionMs(deps.config),
     refreshMs: refreshIntervalMs(deps.config),
+    asyncSigning: deps.config.signing === 'async',
     ...(onRefreshError && { onRefreshError }),
   });
 }
@@ -42,14 +43,7 @@ export function createKeyStore(deps: KeyDeps, onRefreshError?: (err: unknown) =>
 async function insertWithEvent(deps: KeyDeps, key: StoredSigningKey, event: 'signing_key.created' | 'signing_key.rotated', context: AuditContext): Promise<void> {
   await deps.storage.transaction(async (tx) => {
     await tx.signingKeys.insert(key);
-    await tx.audit.record({
-      id: deps.ids(ID_PREFIX.auditEvent),
-      event,
-      organizationId: null,
-      data: { kid: key.kid, alg: key.alg, active_from: key.activeFrom.toISOString() },
-      context,
-      createdAt: deps.clock.now(),
-    });
+    await tx.audit.record(newAuditEvent(deps, event, null, { kid: key.kid, alg: key.alg, active_from: key.activeFrom.toISOString() }, context));
   });
 }
 

@@ -1,5 +1,4 @@
-import type { AuditEventName } from '../../domain/audit.ts';
-import { ID_PREFIX } from '../../domain/ids.ts';
+import { newAuditEvent, type AuditEventName } from '../../domain/audit.ts';
 import type { OAuthDeps, RequestMeta } from '../deps.ts';
 
 export type FamilyDeps = Pick<OAuthDeps, 'storage' | 'clock' | 'ids'>;
@@ -25,12 +24,8 @@ export async function recordReuse(
   event: Extract<AuditEventName, 'oauth.authorization_code_reused' | 'oauth.refresh_token_reused'>,
   grant: { clientId: string; userId: string; organizationId: string | null },
 ): Promise<void> {
-  await deps.storage.audit.record({
-    id: deps.ids(ID_PREFIX.auditEvent),
-    event,
-    organizationId: grant.organizationId,
-    data: { client_id: grant.clientId, user_id: grant.userId },
-    context: { actor_type: 'client', actor_id: grant.clientId, ip: meta.ip, request_id: meta.requestId },
-    createdAt: deps.clock.now(),
-  });
+  // One call, atomic on its own: the event and its webhook deliveries (issue #13).
+  await deps.storage.audit.record(
+    newAuditEvent(deps, event, grant.organizationId, { client_id: grant.clientId, user_id: grant.userId }, { actor_type: 'client', actor_id: grant.clientId, ip: meta.ip, request_id: meta.requestId }),
+  );
 }

@@ -1,9 +1,10 @@
 import { grantableScopes, type Application } from '../../domain/application.ts';
-import { OIDC_SCOPES, type Grant } from '../../domain/authorization.ts';
+import { OIDC_SCOPES, type Grant, type RefreshToken } from '../../domain/authorization.ts';
 import { SigningKeyUnavailableError } from '../../domain/errors.ts';
 import { ID_PREFIX } from '../../domain/ids.ts';
 import { randomToken } from '../../domain/random.ts';
 import type { User } from '../../domain/user.ts';
+import type { Repositories } from '../../storage/port.ts';
 import type { OAuthDeps } from '../deps.ts';
 import type { KeyStore, Signer } from '../keys/key-store.ts';
 import { revokeFamily } from './family.ts';
@@ -35,7 +36,7 @@ function signer(keys: Pick<KeyStore, 'signer'>): Signer {
  * `client_id` = the application's client ID, `org_id` = its organization,
  * `aud` = the RFC 8707 resource or the environment's client ID; no `sid`.
  */
-export function mintM2MAccessToken(deps: Pick<TokenDeps, 'config' | 'clock' | 'ids' | 'keys'>, app: Application, scopes: readonly string[], aud: string): TokenResponse {
+export async function mintM2MAccessToken(deps: Pick<TokenDeps, 'config' | 'clock' | 'ids' | 'keys'>, app: Application, scopes: readonly string[], aud: string): Promise<TokenResponse> {
   const ttl = deps.config.m2mTokenTtl;
   const iat = Math.floor(deps.clock.now().getTime() / 1000);
   const scope = scopes.join(' ');
@@ -50,7 +51,7 @@ export function mintM2MAccessToken(deps: Pick<TokenDeps, 'config' | 'clock' | 'i
     iat,
     exp: iat + ttl,
   };
-  return { access_token: signJwt(signer(deps.keys), claims), token_type: 'Bearer', expires_in: ttl, scope };
+  return { access_token: await signJwt(signer(deps.keys), claims), token_type: 'Bearer', expires_in: ttl, scope };
 }
 
 /**
@@ -74,7 +75,7 @@ export function planAccess(deps: Pick<TokenDeps, 'config' | 'clock' | 'ids'>): P
  * resource or the environment's client ID, `sid` = the consent, `org_id` when
  * an organization was chosen, plus the user's consent-option choices.
  */
-export function signUserAccessToken(deps: Pick<TokenDeps, 'config' | 'keys' | 'environmentClientId'>, app: Application, grant: Grant, scopes: readonly string[], plan: PlannedAccess): string {
+export function signUserAccessToken(deps: Pick<TokenDeps, 'config' | 'keys' | 'environmentClientId'>, app: Application, grant: Grant, scopes: readonly string[], plan: PlannedAccess): Promise<string> {
   const { jti, iat } = plan;
   const exp = Math.floor(plan.exp.getTime() / 1000);
   return signJwt(signer(deps.keys), {
@@ -93,7 +94,7 @@ export function signUserAccessToken(deps: Pick<TokenDeps, 'config' | 'keys' | 'e
 }
 
 /** OpenID Connect ID token: `aud` = the app's client ID, profile/email claims by scope. */
-export function issueIdToken(deps: Pick<TokenDeps, 'config' | 'clock' | 'keys'>, app: Application, grant: Grant, scopes: readonly string[], user: User, nonce: string | null): string {
+export function issueIdToken(deps: Pick<TokenDeps, 'config' | 'clock' | 'keys'>, app: Application, grant: Grant, scopes: readonly string[], user: User, nonce: string | null): Promise<string> {
   const s = signer(deps.keys);
   const iat = Math.floor(deps.clock.now().getTime() / 1000);
   return signJwt({ ...s, headerB64: s.idHeaderB64 }, {
@@ -148,11 +149,69 @@ export function tokenResponse(accessToken: string, deps: Pick<TokenDeps, 'config
 /** What issuing a user's tokens needs: minting, and storage for the refresh token. */
 export type UserTokenDeps = TokenDeps & Pick<OAuthDeps, 'storage'>;
 
+/** A refresh token decided (with `offline_access`) but not stored yet: its plaintext and the row that stores it. */
+export interface PlannedRefresh {
+  readonly plaintext: string;
+  readonly row: Omit<RefreshToken, 'rotatedAt' | 'revokedAt'>;
+}
+
 /**
- * The answer of a grant that signs a user in (authorization code, device
- * code): the access token planned in `access`, an ID token with `openid`, and
- * with `offline_access` a refresh token stored in family `familyId` (its
- * lifetime PORTICO_REFRESH_TOKEN_TTL).
+ * The refresh token of a sign-in answer, in family `familyId`, lifetime
+ * PORTICO_REFRESH_TOKEN_TTL; null without `offline_access`. The caller stores
+ * `row` (the code grant in the transaction that spends the code).
+ */
+export function planRefresh(deps: Pick<TokenDeps, 'clock' | 'config' | 'ids' | 'keyring' | 'random'>, grant: Grant, scopes: readonly string[], access: PlannedAccess, familyId: string): PlannedRefresh | null {
+  if (!scopes.includes('offline_access')) return null;
+  const now = deps.clock.now();
+  const rt = newRefreshToken(deps);
+  return {
+    plaintext: rt.plaintext,
+    row: {
+      ...grant,
+      scopes,
+      id: deps.ids(ID_PREFIX.bare),
+      digest: rt.digest,
+      familyId,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + deps.config.refreshTokenTtl * 1000),
+      accessJti: access.jti,
+      accessExp: access.exp,
+    },
+  };
+}
+
+/**
+ * The answer of a grant that signs a user in, once its refresh token (if
+ * any) is stored: the access token planned in `access`, and an ID token with
+ * `openid`. Both signatures are made at once (with PORTICO_SIGNING=async on
+ * two threadpool threads).
+ */
+export async function signUserTokens(
+  deps: UserTokenDeps,
+  app: Application,
+  grant: Grant,
+  scopes: readonly string[],
+  access: PlannedAccess,
+  options: { readonly refresh: PlannedRefresh | null; readonly nonce: string | null; readonly user: User },
+): Promise<TokenResponse> {
+  const { refresh } = options;
+  // A code reuse racing this exchange revoked the family before the refresh row existed. It did revoke our
+  // access token, which tells us to revoke the refresh token we stored too. The answer still goes out
+  // (the code was spent exactly once), carrying tokens that no longer work.
+  if (refresh !== null && (await deps.storage.revocations.isRevoked(access.jti))) await revokeFamily(deps, refresh.row.familyId, app.clientId);
+  const [accessToken, idToken] = await Promise.all([
+    signUserAccessToken(deps, app, grant, scopes, access),
+    scopes.includes('openid') ? issueIdToken(deps, app, grant, scopes, options.user, options.nonce) : undefined,
+  ]);
+  return tokenResponse(accessToken, deps, scopes, {
+    ...(refresh !== null && { refresh_token: refresh.plaintext }),
+    ...(idToken !== undefined && { id_token: idToken }),
+  });
+}
+
+/**
+ * A sign-in answer whose refresh token is stored on its own (the device
+ * code grant): planRefresh, store it, signUserTokens.
  */
 export async function issueUserTokens(
   deps: UserTokenDeps,
@@ -162,32 +221,9 @@ export async function issueUserTokens(
   access: PlannedAccess,
   options: { readonly familyId: string; readonly nonce: string | null; readonly user: User },
 ): Promise<TokenResponse> {
-  let refresh: string | undefined;
-  if (scopes.includes('offline_access')) {
-    const now = deps.clock.now();
-    const rt = newRefreshToken(deps);
-    await deps.storage.refreshTokens.create({
-      ...grant,
-      scopes,
-      id: deps.ids(ID_PREFIX.bare),
-      digest: rt.digest,
-      familyId: options.familyId,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + deps.config.refreshTokenTtl * 1000),
-      accessJti: access.jti,
-      accessExp: access.exp,
-    });
-    // A code reuse racing this exchange revoked the family before this row existed. It did revoke our
-    // access token, which tells us to revoke the refresh token we just stored too. The answer still
-    // goes out (the code was spent exactly once), carrying tokens that no longer work.
-    if (await deps.storage.revocations.isRevoked(access.jti)) await revokeFamily(deps, options.familyId, app.clientId);
-    refresh = rt.plaintext;
-  }
-  const idToken = scopes.includes('openid') ? issueIdToken(deps, app, grant, scopes, options.user, options.nonce) : undefined;
-  return tokenResponse(signUserAccessToken(deps, app, grant, scopes, access), deps, scopes, {
-    ...(refresh !== undefined && { refresh_token: refresh }),
-    ...(idToken !== undefined && { id_token: idToken }),
-  });
+  const refresh = planRefresh(deps, grant, scopes, access, options.familyId);
+  if (refresh !== null) await deps.storage.refreshTokens.create(refresh.row);
+  return signUserTokens(deps, app, grant, scopes, access, { refresh, nonce: options.nonce, user: options.user });
 }
 
 /** RFC 8693 §3: the token type Portico exchanges and issues. */
@@ -201,18 +237,18 @@ export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
  * subject's `jti` and its chain (revocation follows it, tokens/live.ts), and
  * an expiry that never passes the subject's.
  */
-export function signExchangedAccessToken(
+export async function signExchangedAccessToken(
   deps: Pick<TokenDeps, 'config' | 'clock' | 'ids' | 'keys'>,
   actor: Application,
   subject: AccessTokenClaims,
   carried: Readonly<Record<string, unknown>>,
   target: { readonly aud: string; readonly scopes: readonly string[] },
-): TokenResponse {
+): Promise<TokenResponse> {
   const iat = Math.floor(deps.clock.now().getTime() / 1000);
   const exp = Math.min(iat + deps.config.accessTokenTtl, subject.exp);
   const chain = Array.isArray(subject.exchanged_from) ? (subject.exchanged_from as string[]) : [];
   const scope = target.scopes.join(' ');
-  const token = signJwt(signer(deps.keys), {
+  const token = await signJwt(signer(deps.keys), {
     ...carried,
     iss: deps.config.issuer,
     sub: subject.sub,
@@ -235,7 +271,12 @@ export function signExchangedAccessToken(
  * organization, and scopes an administrator removed from the application are
  * no longer issued. Null when the grant is no longer valid at all.
  */
-export async function entitledScopes(deps: Pick<OAuthDeps, 'storage' | 'config'>, app: Application, grant: Grant, scopes: readonly string[]): Promise<string[] | null> {
+export async function entitledScopes(
+  deps: { readonly storage: Pick<Repositories, 'memberships'>; readonly config: OAuthDeps['config'] },
+  app: Application,
+  grant: Grant,
+  scopes: readonly string[],
+): Promise<string[] | null> {
   if (grant.organizationId !== null && !(await deps.storage.memberships.exists(grant.userId, grant.organizationId))) return null;
   const allowed = new Set<string>([...OIDC_SCOPES, ...grantableScopes(app, deps.config.dynamicClientScopes)]);
   return scopes.filter((s) => allowed.has(s));

@@ -39,12 +39,18 @@ function derToJose(der: Buffer): Buffer {
 
 /**
  * Compact JWS with node:crypto directly: the hot path. The header is encoded
- * once per key.
+ * once per key. With `signer.async` (PORTICO_SIGNING=async, issue #12) the
+ * signature is made by crypto.sign's callback form on libuv's threadpool, so
+ * the event loop parses and answers other requests meanwhile; otherwise on
+ * the event loop (PORTICO_SIGNING=sync).
  */
-export function signJwt(signer: Signer, claims: Readonly<Record<string, unknown>>): string {
+export function signJwt(signer: Signer, claims: Readonly<Record<string, unknown>>): Promise<string> {
   const input = `${signer.headerB64}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  const signature = sign(DIGEST[signer.alg], Buffer.from(input), signer.privateKey);
-  return `${input}.${(signer.alg === 'ES256' ? derToJose(signature) : signature).toString('base64url')}`;
+  const jws = (signature: Buffer) => `${input}.${(signer.alg === 'ES256' ? derToJose(signature) : signature).toString('base64url')}`;
+  if (!signer.async) return Promise.resolve(jws(sign(DIGEST[signer.alg], Buffer.from(input), signer.privateKey)));
+  return new Promise((resolve, reject) => {
+    sign(DIGEST[signer.alg], Buffer.from(input), signer.privateKey, (err, signature) => (err ? reject(err) : resolve(jws(signature))));
+  });
 }
 
 const JWS_RE = /^([A-Za-z0-9_-]{10,200})\.([A-Za-z0-9_-]{10,16384})\.([A-Za-z0-9_-]{40,1024})$/;

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { AuditContext, AuditEvent, AuditEventName, AuditFilter } from '../../domain/audit.ts';
 import { assemblePage, planKeyset, type Page, type PageRequest } from '../../domain/pagination.ts';
 import type { AuditRepository } from '../port.ts';
-import { applyKeyset, fromIso, parseJson, toIso } from './rows.ts';
+import { applyKeyset, atomically, fromIso, parseJson, toIso } from './rows.ts';
 import type { Database } from './schema.ts';
 
 export class SqlAudit implements AuditRepository {
@@ -11,18 +11,41 @@ export class SqlAudit implements AuditRepository {
     this.#db = db;
   }
 
+  /**
+   * Stores the event and, in the same transaction (the caller's, when there is
+   * one), its outbox rows (issue #13): one pending delivery for every enabled
+   * webhook endpoint subscribed to this event name, due at once. A change that
+   * rolls back therefore leaves neither the event nor a delivery, and a change
+   * that commits cannot lose its delivery to a crash.
+   */
   async record(event: AuditEvent): Promise<void> {
-    await this.#db
-      .insertInto('audit_events')
-      .values({
-        id: event.id,
-        event: event.event,
-        organization_id: event.organizationId,
-        data: JSON.stringify(event.data),
-        context: JSON.stringify(event.context),
-        created_at: toIso(event.createdAt),
-      })
-      .execute();
+    const at = toIso(event.createdAt);
+    await atomically(this.#db, async (trx) => {
+      await trx
+        .insertInto('audit_events')
+        .values({
+          id: event.id,
+          event: event.event,
+          organization_id: event.organizationId,
+          data: JSON.stringify(event.data),
+          context: JSON.stringify(event.context),
+          created_at: at,
+        })
+        .execute();
+      await trx
+        .insertInto('webhook_deliveries')
+        .columns(['endpoint_id', 'event_id', 'status', 'attempts', 'next_attempt_at', 'window_started_at', 'created_at'])
+        .expression(
+          trx
+            .selectFrom('webhook_subscriptions as s')
+            .innerJoin('webhook_endpoints as e', 'e.id', 's.endpoint_id')
+            // Constants as literals: PostgreSQL types bare parameters in a SELECT list as text.
+            .select((eb) => ['s.endpoint_id', eb.val(event.id).as('event_id'), sql.lit('pending').as('status'), sql.lit(0).as('attempts'), eb.val(at).as('next_attempt_at'), eb.val(at).as('window_started_at'), eb.val(at).as('created_at')])
+            .where('s.event', '=', event.event)
+            .where('e.status', '=', 'enabled'),
+        )
+        .execute();
+    });
   }
 
   async list(page: PageRequest, filter: AuditFilter): Promise<Page<AuditEvent>> {

@@ -68,6 +68,11 @@ export interface ClientSecretsTable {
   last_used_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Issue #13: when the secret stops authenticating (null: never). */
+  expires_at: string | null;
+  /** When the `…expiring` / `…expired` events were emitted (each once). */
+  expiring_notified_at: string | null;
+  expired_notified_at: string | null;
 }
 
 export interface ApiKeysTable {
@@ -247,6 +252,52 @@ export interface DeviceAuthorizationsTable {
   redeemed_at: string | null;
 }
 
+/** Issue #13 (migration 0008): webhook endpoints, their subscriptions, the delivery outbox, attempts. */
+export interface WebhookEndpointsTable {
+  id: string;
+  endpoint_url: string;
+  /** The signing secret sealed under the server key (base64). */
+  secret_sealed: string;
+  secret_hint: string;
+  status: string;
+  /** The subscribed event names as given (JSON), for display; webhook_subscriptions is what matches. */
+  events: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookSubscriptionsTable {
+  endpoint_id: string;
+  event: string;
+}
+
+export interface WebhookDeliveriesTable {
+  endpoint_id: string;
+  event_id: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  window_started_at: string;
+  claimed_until: string | null;
+  claim_token: string | null;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  finished_at: string | null;
+  created_at: string;
+}
+
+export interface WebhookAttemptsTable {
+  endpoint_id: string;
+  event_id: string;
+  attempt: number;
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+  duration_ms: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   organization_domains: OrganizationDomainsTable;
@@ -269,4 +320,8 @@ export interface Database {
   authorization_codes: AuthorizationCodesTable;
   refresh_tokens: RefreshTokensTable;
   device_authorizations: DeviceAuthorizationsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

@@ -1,48 +1,63 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ClientCredentials, ClientSecret, ClientSecretRepository, CreateSecretResult, NewClientSecret } from '../port.ts';
+import type { ClientCredentials, ClientSecret, ClientSecretRepository, CreateSecretResult, NewClientSecret, SecretWithOwner } from '../port.ts';
 import { toApplication } from './applications.ts';
 import { atomically, fromIso, fromIsoOrNull, reusable, toIso, unstorable } from './rows.ts';
 import type { ClientSecretsTable, Database } from './schema.ts';
+import type { CredentialReader } from './credential-reader.ts';
 
 type SecretRow = Selectable<ClientSecretsTable>;
 
-function toSecret(row: Omit<SecretRow, 'digest'>): ClientSecret {
+const PUBLIC_COLUMNS = ['id', 'application_id', 'hint', 'last_used_at', 'expires_at', 'created_at', 'updated_at'] as const;
+
+/** The column that records when a lifecycle event of a secret was emitted. */
+const NOTIFIED = { expiring: 'expiring_notified_at', expired: 'expired_notified_at' } as const;
+
+function toSecret(row: Pick<SecretRow, (typeof PUBLIC_COLUMNS)[number]>): ClientSecret {
   return {
     id: row.id,
     applicationId: row.application_id,
     hint: row.hint,
     lastUsedAt: fromIsoOrNull(row.last_used_at),
+    expiresAt: fromIsoOrNull(row.expires_at),
     createdAt: fromIso(row.created_at),
     updatedAt: fromIso(row.updated_at),
   };
 }
 
-const PUBLIC_COLUMNS = ['id', 'application_id', 'hint', 'last_used_at', 'created_at', 'updated_at'] as const;
 
 export class SqlClientSecrets implements ClientSecretRepository {
   readonly #db: Kysely<Database>;
   readonly #dialect: 'sqlite' | 'postgres';
   readonly #credentialsQuery;
+  readonly #reader: CredentialReader | null;
 
-  constructor(db: Kysely<Database>, dialect: 'sqlite' | 'postgres') {
+  /** `reader`: the SQLite fast path for findCredentials (issue #12), outside transactions only. */
+  constructor(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', reader: CredentialReader | null = null) {
     this.#db = db;
     this.#dialect = dialect;
+    this.#reader = reader;
     // One round trip: the application and its (at most five) secrets. Compiled once: the token endpoint runs it per request.
+    // Issue #13: an expired secret is left out by the join itself (expiry is exclusive: at `expires_at` it no longer
+    // authenticates), so no node can accept it on the next request and the hot path stays one statement.
     this.#credentialsQuery = reusable(
       db,
       () => db
         .selectFrom('connect_applications as a')
-        .leftJoin('client_secrets as s', 's.application_id', 'a.id')
+        .leftJoin('client_secrets as s', (join) =>
+          join.onRef('s.application_id', '=', 'a.id').on((eb) => eb.or([eb('s.expires_at', 'is', null), eb('s.expires_at', '>', '\u0001now')])),
+        )
         .selectAll('a')
         .select(['s.id as secret_id', 's.digest as secret_digest', 's.last_used_at as secret_last_used_at'])
         .where('a.client_id', '=', '\u0001client_id'),
-      ['\u0001client_id'],
+      ['\u0001client_id', '\u0001now'],
     );
   }
 
-  async findCredentials(clientId: string): Promise<ClientCredentials | null> {
+  async findCredentials(clientId: string, now: Date): Promise<ClientCredentials | null> {
     if (unstorable(clientId)) return null;
-    const rows = await this.#credentialsQuery(clientId);
+    const fast = this.#reader?.find(clientId, toIso(now));
+    if (fast !== undefined) return fast;
+    const rows = await this.#credentialsQuery(clientId, toIso(now));
     const first = rows[0];
     if (!first) return null;
     const { secret_id: _i, secret_digest: _d, secret_last_used_at: _l, ...appRow } = first;
@@ -92,6 +107,9 @@ export class SqlClientSecrets implements ClientSecretRepository {
           digest: secret.digest.toString('hex'),
           hint: secret.hint,
           last_used_at: null,
+          expires_at: secret.expiresAt == null ? null : toIso(secret.expiresAt),
+          expiring_notified_at: null,
+          expired_notified_at: null,
           created_at: at,
           updated_at: at,
         })
@@ -115,5 +133,46 @@ export class SqlClientSecrets implements ClientSecretRepository {
     if (unstorable(id)) return null;
     const row = await this.#db.deleteFrom('client_secrets').where('id', '=', id).returning(PUBLIC_COLUMNS).executeTakeFirst();
     return row ? toSecret(row) : null;
+  }
+
+  async markLifecycle(stage: 'expiring' | 'expired', threshold: Date, at: Date, limit: number): Promise<SecretWithOwner[]> {
+    const column = NOTIFIED[stage];
+    return atomically(this.#db, async (trx) => {
+      // Conditional on the mark being unset, in the statement that sets it: on PostgreSQL a concurrent caller
+      // waits for the row lock, re-checks the condition and skips the row; SQLite holds the write lock.
+      const rows = await trx
+        .updateTable('client_secrets')
+        .set({ [column]: toIso(at) })
+        .where(column, 'is', null)
+        .where('id', 'in', (eb) =>
+          eb.selectFrom('client_secrets').select('id').where('expires_at', 'is not', null).where('expires_at', '<=', toIso(threshold)).where(column, 'is', null).orderBy('expires_at').limit(limit),
+        )
+        .returning(PUBLIC_COLUMNS)
+        .execute();
+      return this.#withOwners(trx, rows.map(toSecret));
+    });
+  }
+
+  async listExpiring(before: Date): Promise<SecretWithOwner[]> {
+    const rows = await this.#db
+      .selectFrom('client_secrets')
+      .select(PUBLIC_COLUMNS)
+      .where('expires_at', 'is not', null)
+      .where('expires_at', '<=', toIso(before))
+      .orderBy('expires_at')
+      .orderBy('id')
+      .execute();
+    return this.#withOwners(this.#db, rows.map(toSecret));
+  }
+
+  async #withOwners(db: Kysely<Database>, secrets: ClientSecret[]): Promise<SecretWithOwner[]> {
+    if (secrets.length === 0) return [];
+    const apps = await db
+      .selectFrom('connect_applications')
+      .select(['id', 'organization_id'])
+      .where('id', 'in', [...new Set(secrets.map((x) => x.applicationId))])
+      .execute();
+    const org = new Map(apps.map((a) => [a.id, a.organization_id]));
+    return secrets.map((x) => ({ ...x, organizationId: org.get(x.applicationId) ?? null }));
   }
 }

@@ -21,14 +21,16 @@ import { SqlClientSecrets } from './secrets.ts';
 import { SqlSettings } from './settings.ts';
 import { SqlSigningKeys } from './signing-keys.ts';
 import { SqlMemberships, SqlUsers } from './users.ts';
+import { SqlWebhooks } from './webhooks.ts';
 import { openSqlite } from './sqlite.ts';
+import { openCredentialReader, type CredentialReader } from './credential-reader.ts';
 
 /** Every repository over `db`, which may be the database or one transaction. */
-function repositories(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Repositories {
+function repositories(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', reader: CredentialReader | null = null): Repositories {
   return {
     organizations: translating(new SqlOrganizations(db)),
     applications: translating(new SqlApplications(db)),
-    secrets: translating(new SqlClientSecrets(db, dialect)),
+    secrets: translating(new SqlClientSecrets(db, dialect, reader)),
     apiKeys: translating(new SqlApiKeys(db)),
     idempotency: translating(new SqlIdempotency(db)),
     signingKeys: translating(new SqlSigningKeys(db)),
@@ -45,14 +47,19 @@ function repositories(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Rep
     refreshTokens: translating(new SqlRefreshTokens(db)),
     dynamicClients: translating(new SqlDynamicClients(db)),
     deviceAuthorizations: translating(new SqlDeviceAuthorizations(db, dialect)),
+    webhooks: translating(new SqlWebhooks(db, dialect)),
   };
 }
 
-/** The Kysely implementation of the storage port, for either dialect. */
-export function createSqlStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Storage {
+/**
+ * The Kysely implementation of the storage port, for either dialect.
+ * `reader` (SQLite files): the credential lookup's own connection (issue #12),
+ * used outside transactions only: a transaction reads through its own connection.
+ */
+export function createSqlStorage(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', reader: CredentialReader | null = null): Storage {
   return {
     dialect,
-    ...repositories(db, dialect),
+    ...repositories(db, dialect, reader),
     async transaction(fn) {
       try {
         return await db.transaction().execute((trx) => fn(repositories(trx, dialect)));
@@ -61,7 +68,9 @@ export function createSqlStorage(db: Kysely<Database>, dialect: 'sqlite' | 'post
       }
     },
     async migrate() {
-      const migrator = new Migrator({ db, provider: migrations, migrationTableName: 'portico_migrations', migrationLockTableName: 'portico_migrations_lock' });
+      // Unordered: 0007 (issue #11) and 0008 (issue #13) were built at once, so a database may have run 0008 first;
+      // migrations are independent and only move forward, so a late lower number is applied when it arrives.
+      const migrator = new Migrator({ db, provider: migrations, migrationTableName: 'portico_migrations', migrationLockTableName: 'portico_migrations_lock', allowUnorderedMigrations: true });
       const { error } = await migrator.migrateToLatest();
       if (error) throw translateError(error);
     },
@@ -73,6 +82,7 @@ export function createSqlStorage(db: Kysely<Database>, dialect: 'sqlite' | 'post
       }
     },
     async close() {
+      reader?.close();
       await db.destroy();
     },
   };
@@ -89,7 +99,8 @@ export interface OpenOptions {
 export function openStorage(options: OpenOptions): Storage {
   const { url } = options;
   if (url.startsWith('sqlite:')) {
-    return createSqlStorage(openSqlite({ path: url.slice('sqlite:'.length), busyTimeoutMs: options.timeoutMs ?? 5000 }), 'sqlite');
+    const path = url.slice('sqlite:'.length);
+    return createSqlStorage(openSqlite({ path, busyTimeoutMs: options.timeoutMs ?? 5000 }), 'sqlite', openCredentialReader(path));
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pg = { url, ...(options.poolSize !== undefined && { poolSize: options.poolSize }), ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) };

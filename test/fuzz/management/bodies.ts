@@ -81,6 +81,12 @@ const validish: Record<string, fc.Arbitrary<unknown>> = {
   external_id: fc.oneof(fc.constant(ph('ext')), fc.string({ maxLength: 20 })),
   stripe_customer_id: fc.oneof(fc.constant('cus_fuzz'), fc.string({ maxLength: 20 })),
   allow_profiles_outside_organization: fc.boolean(),
+  // Issue #13: webhook endpoints and secret expiry.
+  endpoint_url: fc.oneof(redirectUri, fc.constantFrom('https://hooks.example.com/h', 'https://127.0.0.1/h', 'https://[fe80::1]/h', 'https://169.254.169.254/', 'https://u:p@h.example.com/')),
+  events: fc.array(fc.constantFrom('organization.created', 'user.created', 'connect_application_secret.expiring', 'dsync.user.created', 'nope', '', 'organization.created\u0000'), { maxLength: 6 }),
+  status: fc.constantFrom('enabled', 'disabled', 'ENABLED', '', 'gone'),
+  expires_in: fc.oneof(fc.integer({ min: -10, max: 4_000_000_000 }), fc.constantFrom<unknown>(0.5, '60', 1e308)),
+  expires_at: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom('2999-01-01T00:00:00Z', '2020-01-01T00:00:00.000Z', 'tomorrow', '2026-13-40T99:99:99Z', '+275760-09-13T00:00:00.000Z')),
 };
 
 const fieldValue = (field: string) => fc.oneof({ weight: 3, arbitrary: validish[field]! }, { weight: 2, arbitrary: hostileValue });

@@ -60,11 +60,16 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ep('POST', '/user_management/organization_memberships', null),
   ep('GET', '/user_management/organization_memberships/:id', 'org'),
   ep('DELETE', '/user_management/organization_memberships/:id', 'org'),
+  // Issue #13: webhook endpoints (path IDs fuzzed).
+  ep('GET', '/webhook_endpoints', null),
+  ep('POST', '/webhook_endpoints', null),
+  ep('PATCH', '/webhook_endpoints/:id', 'org'),
+  ep('DELETE', '/webhook_endpoints/:id', 'org'),
   ep('GET', '/health', null, false),
   ep('GET', '/health/ready', null, false),
 ];
 
-export const WITH_BODY = ENDPOINTS.filter((e) => e.method === 'POST' || e.method === 'PUT' || e.method === 'DELETE');
+export const WITH_BODY = ENDPOINTS.filter((e) => e.method === 'POST' || e.method === 'PUT' || e.method === 'PATCH' || e.method === 'DELETE');
 export const WITH_ID = ENDPOINTS.filter((e) => e.idKind !== null);
 export const GETS = ENDPOINTS.filter((e) => e.method === 'GET');
 
