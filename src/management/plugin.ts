@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { adminRoutes } from './admin/routes.ts';
+import { webhookDeliveryRoutes } from './admin/webhook-deliveries.ts';
 import { authenticateApiKey } from './api-keys.ts';
 import { applicationRoutes } from './applications/routes.ts';
 import { organizationAuthorizedApplicationRoutes } from './authorized-applications/routes.ts';
@@ -53,4 +54,5 @@ export async function managementPlugin(app: FastifyInstance, deps: ManagementDep
   organizationAuthorizedApplicationRoutes(app, deps);
   webhookEndpointRoutes(app, deps);
   adminRoutes(app, deps);
+  webhookDeliveryRoutes(app, deps);
 }
