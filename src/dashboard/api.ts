@@ -48,14 +48,17 @@ export function injectedApi(app: FastifyInstance): ManagementApi {
 export interface ApiError {
   readonly message: string;
   readonly code: string | null;
-  readonly errors: readonly { readonly field: string; readonly code: string }[];
+  /** `message` where the API words a problem itself (issue #13's webhook endpoints do). */
+  readonly errors: readonly { readonly field: string; readonly code: string; readonly message?: string }[];
 }
 
 /** Reads an error answer's body defensively (it is ours, but a 5xx body says little). */
 export function apiError(answer: ApiAnswer): ApiError {
   const b = (typeof answer.body === 'object' && answer.body !== null ? answer.body : {}) as { message?: unknown; code?: unknown; errors?: unknown };
   const errors = Array.isArray(b.errors)
-    ? b.errors.filter((e): e is { field: string; code: string } => typeof e === 'object' && e !== null && typeof (e as { field?: unknown }).field === 'string' && typeof (e as { code?: unknown }).code === 'string')
+    ? b.errors
+        .filter((e): e is { field: string; code: string; message?: unknown } => typeof e === 'object' && e !== null && typeof (e as { field?: unknown }).field === 'string' && typeof (e as { code?: unknown }).code === 'string')
+        .map((e) => ({ field: e.field, code: e.code, ...(typeof e.message === 'string' && { message: e.message }) }))
     : [];
   return { message: typeof b.message === 'string' ? b.message : 'The request failed.', code: typeof b.code === 'string' ? b.code : null, errors };
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AUDIT_EVENT_NAMES } from '../domain/audit.ts';
 import { route } from './context.ts';
 import type { DashboardDeps } from './deps.ts';
 import { esc, pager, queryValue, table, timeAgo } from './html.ts';
@@ -12,28 +13,6 @@ interface ApiEvent {
   readonly context: { readonly actor_type?: string; readonly actor_id?: string | null; readonly ip?: string | null };
 }
 
-/** Suggestions for the event filter (any name may be typed: the API filters on what it is given). */
-const EVENT_NAMES = [
-  'organization.created',
-  'organization.updated',
-  'organization.deleted',
-  'connect_application.created',
-  'connect_application.updated',
-  'connect_application.deleted',
-  'connect_application_secret.created',
-  'connect_application_secret.deleted',
-  'api_key.created',
-  'api_key.revoked',
-  'signing_key.created',
-  'signing_key.rotated',
-  'oauth.client_authentication_failed',
-  'oauth.refresh_token_reused',
-  'oauth.authorization_code_reused',
-  'user.created',
-  'organization_membership.created',
-  'organization_membership.deleted',
-  'authorized_application.deleted',
-];
 
 const PAGE_SIZE = 25;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -83,7 +62,7 @@ export function eventPages(app: FastifyInstance, deps: DashboardDeps): void {
       body: `<h1>Events</h1><p class="muted">Every change to organizations, applications, secrets and keys, and failed client authentications: who did it, from where.</p>
 <section class="panel" aria-label="Events">
 <form class="filters" method="get" action="/dashboard/events" aria-label="Filter events">
-<div><label for="f-event">Event</label><input id="f-event" name="events" list="event-names" value="${esc(event)}" placeholder="e.g. connect_application_secret.created"><datalist id="event-names">${EVENT_NAMES.map((n) => `<option value="${n}"></option>`).join('')}</datalist></div>
+<div><label for="f-event">Event</label><input id="f-event" name="events" list="event-names" value="${esc(event)}" placeholder="e.g. connect_application_secret.created"><datalist id="event-names">${AUDIT_EVENT_NAMES.map((n) => `<option value="${n}"></option>`).join('')}</datalist></div>
 <div><label for="f-org">Organization</label><select id="f-org" name="organization_id">${orgOptions}</select></div>
 <div><label for="f-from">From (UTC)</label><input type="date" id="f-from" name="from" value="${esc(from)}"></div>
 <div><label for="f-to">To (UTC)</label><input type="date" id="f-to" name="to" value="${esc(to)}"></div>

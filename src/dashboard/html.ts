@@ -29,8 +29,10 @@ const CODE_TEXT: ReadonlyMap<string, string> = new Map([
   ['client_secret_limit_reached', 'This application already has 5 secrets: delete one first.'],
 ]);
 
-export function describeCode(code: string): string {
+/** Words for one problem: ours for the codes we know, else the API's own message, else the code spelled out. */
+export function describeCode(code: string, apiMessage?: string): string {
   const known = CODE_TEXT.get(code);
+  if (known === undefined && apiMessage !== undefined) return apiMessage;
   if (known !== undefined) return known;
   const words = code.replace(/_/g, ' ');
   return `${words.charAt(0).toUpperCase()}${words.slice(1)}.`;
@@ -44,7 +46,7 @@ export function formField(apiField: string): string {
 /** The errors of one form field, from an API answer. */
 export function fieldErrors(error: ApiError | null, field: string): string[] {
   if (error === null) return [];
-  return [...new Set(error.errors.filter((e) => formField(e.field) === field).map((e) => describeCode(e.code)))];
+  return [...new Set(error.errors.filter((e) => formField(e.field) === field).map((e) => describeCode(e.code, e.message)))];
 }
 
 /**
@@ -56,7 +58,8 @@ export function errorSummary(error: ApiError | null, fields: Readonly<Record<str
   const items = error.errors.map((e) => {
     const field = formField(e.field);
     const id = fields[field];
-    return `<li>${id === undefined ? esc(describeCode(e.code)) : `<a href="#${esc(id)}">${esc(describeCode(e.code))}</a>`}</li>`;
+    const text = esc(describeCode(e.code, e.message));
+    return `<li>${id === undefined ? text : `<a href="#${esc(id)}">${text}</a>`}</li>`;
   });
   return `<div class="notice notice-error" role="alert" tabindex="-1" id="form-errors"><strong>${esc(error.message)}</strong>${items.length > 0 ? `<ul>${[...new Set(items)].join('')}</ul>` : ''}</div>`;
 }

@@ -4,7 +4,7 @@ import type { DashboardDeps } from './deps.ts';
 import { csrfInput } from './html.ts';
 import type { DashboardSession } from './session.ts';
 
-export type Section = 'organizations' | 'applications' | 'api-keys' | 'signing-keys' | 'events';
+export type Section = 'organizations' | 'applications' | 'api-keys' | 'signing-keys' | 'events' | 'webhooks';
 
 const NAV: readonly { readonly section: Section; readonly label: string }[] = [
   { section: 'organizations', label: 'Organizations' },
@@ -12,6 +12,7 @@ const NAV: readonly { readonly section: Section; readonly label: string }[] = [
   { section: 'api-keys', label: 'API keys' },
   { section: 'signing-keys', label: 'Signing keys' },
   { section: 'events', label: 'Events' },
+  { section: 'webhooks', label: 'Webhooks' },
 ];
 
 export interface DashboardView {

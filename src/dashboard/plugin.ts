@@ -15,6 +15,7 @@ import { PASSWORD_SETTING } from './password.ts';
 import { secretPages } from './secrets.ts';
 import { checkCsrf, readSession, setSessionCookie, signIn, signInForm } from './session.ts';
 import { signInPage } from './sign-in.ts';
+import { webhookPages } from './webhooks.ts';
 
 /**
  * The dashboard's one error handler: the page error mapping every HTML face
@@ -89,4 +90,5 @@ export async function dashboardPlugin(app: FastifyInstance, deps: DashboardDeps)
   secretPages(app, deps);
   keyPages(app, deps);
   eventPages(app, deps);
+  webhookPages(app, deps);
 }

@@ -4,10 +4,10 @@ import type { DashboardDeps } from './deps.ts';
 import type { DashboardSession } from './session.ts';
 import { cookieFrom, dashboardCookies } from '../http/cookie-names.ts';
 
-/** A plaintext to show exactly once: a new client secret or API key. */
+/** A plaintext to show exactly once: a new client secret, API key or webhook signing secret. */
 export interface Reveal {
-  readonly kind: 'client_secret' | 'api_key';
-  /** What it belongs to: the application for a secret, the key itself for an API key. */
+  readonly kind: 'client_secret' | 'api_key' | 'webhook_secret';
+  /** What it belongs to: the application for a secret, the key or endpoint itself otherwise. */
   readonly owner: string;
   readonly id: string;
   readonly value: string;

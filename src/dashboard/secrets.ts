@@ -16,6 +16,14 @@ interface ApiSecret {
   readonly expires_at?: string | null;
 }
 
+/** Lifetimes offered for a new secret (issue #13's `expires_in`); the server's PORTICO_SECRET_MAX_LIFETIME_DAYS, if set, caps "no expiry". */
+const EXPIRY_CHOICES: readonly (readonly [string, string])[] = [
+  ['', 'No expiry (server default)'],
+  ['30', 'In 30 days'],
+  ['90', 'In 90 days'],
+  ['365', 'In a year'],
+];
+
 const ids = (ctx: Ctx) => ctx.request.params as { id: string; secretId?: string };
 
 /**
@@ -44,14 +52,16 @@ export async function secretsPanel(ctx: Ctx, app: ApiApplication): Promise<strin
 ${publicClient ? '<p class="muted">This is a public client (PKCE): it signs users in without a secret.</p>' : ''}
 ${table('Client secrets', columns, rows, 'No client secrets yet.')}
 ${limit}
-<form method="post" action="/dashboard/applications/${encode(app.id)}/secrets">${csrfInput(ctx.session.csrf)}<button class="primary" type="submit"${full ? ' disabled aria-describedby="secret-limit"' : ''}>Create client secret</button></form></section>`;
+<form method="post" action="/dashboard/applications/${encode(app.id)}/secrets" class="inline-field">${csrfInput(ctx.session.csrf)}<div><label for="secret-expiry">Expires</label><select id="secret-expiry" name="expires_in_days"${full ? ' disabled' : ''}>${EXPIRY_CHOICES.map(([days, label]) => `<option value="${days}">${label}</option>`).join('')}</select></div><button class="primary" type="submit"${full ? ' disabled aria-describedby="secret-limit"' : ''}>Create client secret</button></form></section>`;
 }
 
 /** Creating, revealing once, and deleting client secrets. */
 export function secretPages(app: FastifyInstance, deps: DashboardDeps): void {
   route(app, deps, 'POST', '/dashboard/applications/:id/secrets', async (ctx) => {
     const appId = ids(ctx).id;
-    const created = await ctx.need<{ id: string; secret: string }>('POST', `/connect/applications/${encode(appId)}/client_secrets`, {});
+    const days = ctx.form.get('expires_in_days') ?? '';
+    const body = EXPIRY_CHOICES.some(([d]) => d === days && d !== '') ? { expires_in: Number(days) * 86_400 } : {};
+    const created = await ctx.need<{ id: string; secret: string }>('POST', `/connect/applications/${encode(appId)}/client_secrets`, body);
     stashReveal(ctx.deps, ctx.reply, ctx.session, { kind: 'client_secret', owner: appId, id: created.id, value: created.secret });
     return ctx.see(`/dashboard/applications/${encode(appId)}/secrets/new`);
   });
