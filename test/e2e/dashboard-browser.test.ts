@@ -113,6 +113,7 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
     await page.goto(appUrl);
     const row = page.locator('tbody tr', { hasText: copied.slice(-6) });
     assert.match(await row.innerText(), /just now/, 'last used, relative');
+    await auditPage(page, 'dashboard-application-secrets', audits);
     await row.getByRole('link', { name: /Delete/ }).click();
     await auditPage(page, 'dashboard-secret-delete', audits);
     await page.getByRole('button', { name: 'Delete secret' }).click();
