@@ -15,8 +15,12 @@ import { managementErrorHandler } from './management/errors.ts';
 import { managementPlugin } from './management/plugin.ts';
 import type { KeyStore } from './oauth/keys/key-store.ts';
 import { oauthPlugin } from './oauth/plugin.ts';
+import { signingKeyAdmin } from './oauth/keys/rotation.ts';
 import { FailureLog } from './oauth/throttle.ts';
 import { devLoginOffPlugin, devLoginPlugin } from './pages/dev-login.ts';
+import { brandOf, createPages } from './pages/kit.ts';
+import { injectedApi } from './dashboard/api.ts';
+import { dashboardPlugin } from './dashboard/plugin.ts';
 import type { Storage } from './storage/port.ts';
 
 export interface AppDeps {
@@ -99,6 +103,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // Past the cap Node closes new connections as soon as they are accepted; established ones go on (issue #8).
   app.server.maxConnections = deps.config.maxConnections;
   const allowedMethods = routeIndex(app);
+  // Issue #14: one layout, stylesheet and CSP for every page, with the company's brand.
+  const pages = createPages(brandOf(deps.config), deps.config.scopeDescriptions);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -106,7 +112,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   requestGuards(app);
   registerJsonParser(app);
   app.setErrorHandler(managementErrorHandler);
-  app.setNotFoundHandler(notFoundHandler(allowedMethods));
+  app.setNotFoundHandler(notFoundHandler(allowedMethods, pages));
+  pages.routes(app);
 
   healthRoutes(app, deps.storage);
   metricsRoutes(app, deps.metrics, deps.collectMetrics ?? (async () => deps.metrics.snapshot()), publicMetrics(deps.config), deps.workerId);
@@ -115,7 +122,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => failures.flush());
   const random = deps.random ?? systemRandom;
   const outbound = deps.outbound ?? configuredOutbound(deps.config.outbound);
-  await app.register(oauthPlugin, { ...deps, random, outbound, failures, warn: (err: unknown, message: string) => app.log.warn({ err }, message) });
+  await app.register(oauthPlugin, { ...deps, random, outbound, failures, pages, warn: (err: unknown, message: string) => app.log.warn({ err }, message) });
   const managementDeps = {
     random,
     storage: deps.storage,
@@ -124,14 +131,17 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ids: deps.ids,
     configuredApiKey: deps.config.apiKey,
     issuer: deps.config.issuer,
+    signingKeys: signingKeyAdmin(deps, deps.keys),
     endpointPolicy: { allowPrivateNetworks: deps.config.outbound.allowPrivateNetworks },
     secretMaxLifetimeDays: deps.config.secretMaxLifetimeDays,
   };
   await app.register(managementPlugin, managementDeps);
+  // Issue #14: the operators' dashboard, which reaches data only through the management API, in-process.
+  await app.register(dashboardPlugin, { ...managementDeps, pages, api: injectedApi(app) });
   // The development login exists only where nothing else logs users in: with PORTICO_LOGIN_URL set it
   // would let anyone bypass the company's login (and the API key of the complete call); on a public
   // issuer it would let anyone sign in as anyone (issue #7: on only for loopback issuers, or when forced).
-  if (deps.config.devLogin.enabled) await app.register(devLoginPlugin, managementDeps);
-  else if (deps.config.loginUrl === null) await app.register(devLoginOffPlugin, { production: deps.config.production });
+  if (deps.config.devLogin.enabled) await app.register(devLoginPlugin, { ...managementDeps, pages });
+  else if (deps.config.loginUrl === null) await app.register(devLoginOffPlugin, { production: deps.config.production, pages });
   return app;
 }

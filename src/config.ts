@@ -1,3 +1,4 @@
+import { BRAND_SETTINGS } from './config/brand.ts';
 import { CLIENT_SETTINGS } from './config/clients.ts';
 import { OAUTH_SETTINGS } from './config/oauth.ts';
 import type { Config, Env } from './config/schema.ts';
@@ -15,7 +16,7 @@ export { ConfigError, isLoopbackUrl, type Config } from './config/schema.ts';
  * The schema, in the order settings are parsed (later ones may depend on earlier ones: the issuer on the
  * port, the development login on the issuer and the login URL). One module per area under src/config/.
  */
-export const SETTINGS = [...SERVER_SETTINGS, ...OAUTH_SETTINGS, ...SIGNIN_SETTINGS, ...CLIENT_SETTINGS, ...WEBHOOK_SETTINGS] as const;
+export const SETTINGS = [...SERVER_SETTINGS, ...OAUTH_SETTINGS, ...SIGNIN_SETTINGS, ...CLIENT_SETTINGS, ...WEBHOOK_SETTINGS, ...BRAND_SETTINGS] as const;
 
 /** Parses and validates the environment; throws ConfigError with one readable line. */
 export function loadConfig(env: Env = process.env): Config {

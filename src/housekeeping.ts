@@ -24,6 +24,8 @@ export async function housekeep(storage: Storage, clock: Clock, unusedClientTtlS
   // Device authorizations too: a late poll of a used or expired code still gets the precise answer.
   await storage.deviceAuthorizations.purge(hourAgo);
   await storage.sessions.purge(now);
+  // Issue #14: dashboard session keys a day past their expiry (until then the API key list can still say so).
+  await storage.apiKeys.purgeExpired(new Date(now.getTime() - 24 * 60 * 60 * 1000));
   // Issue #10: dynamic clients nobody ever got a token for (MCP clients often register twice per connect).
   await storage.dynamicClients.purgeUnused(new Date(now.getTime() - unusedClientTtlSeconds * 1000));
   await storage.dynamicClients.purgeAssertions(now);

@@ -2,12 +2,13 @@ import { openRuntime } from '../bootstrap.ts';
 import { ConfigError, loadConfig, renderConfigDoc, type Config } from '../config.ts';
 import { systemClock } from '../domain/clock.ts';
 import { CLI_CONTEXT } from '../domain/audit.ts';
-import { keySchedule } from '../domain/signing-key.ts';
+import { keyStates } from '../domain/signing-key.ts';
 import { createApiKey, revokeApiKey } from '../management/api-keys.ts';
 import { retentionMs, rotateSigningKey } from '../oauth/keys/rotation.ts';
 import { isPorticoError } from '../domain/errors.ts';
 import { CliUsageError as UsageError, flag } from './args.ts';
 import { TryLoginError, tryLogin } from './try-login.ts';
+import { DashboardCommandError, dashboardCommand } from './dashboard.ts';
 import { secretsCommand, webhooksCommand } from './webhooks.ts';
 
 const USAGE = `Usage: portico <command>
@@ -20,6 +21,9 @@ const USAGE = `Usage: portico <command>
   api-keys revoke <id>          revoke an API key at once
   keys list                     signing keys and their state
   keys rotate                   add a signing key: published now, signing after PORTICO_KEY_PUBLISH_DELAY
+  dashboard set-password        set the dashboard password (read from the terminal, or the first line
+                                of stdin; only an scrypt hash is stored)
+  dashboard clear-password      remove it: only API keys sign in to the dashboard
   secrets list --application ID | --expiring
                                 client secrets of an application, or every secret expiring within
                                 PORTICO_SECRET_EXPIRY_WARNING_DAYS (and the expired ones)
@@ -71,6 +75,7 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'keys') return keysCommand(config, sub);
+  if (command === 'dashboard') return dashboardCommand(config, sub);
   if (command === 'webhooks' || command === 'secrets') {
     const rt = await openRuntime(config);
     try {
@@ -92,10 +97,10 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'list': {
-        const keys = await rt.storage.apiKeys.list();
+        const keys = await rt.storage.apiKeys.list(systemClock.now());
         if (keys.length === 0) console.log('no live API keys');
         for (const k of keys) {
-          console.log(`${k.id}  ${k.name}  sk_…${k.hint}  created ${k.createdAt.toISOString()}`);
+          console.log(`${k.id}  ${k.name}  sk_…${k.hint}  created ${k.createdAt.toISOString()}${k.expiresAt === null ? '' : `  expires ${k.expiresAt.toISOString()}`}`);
         }
         return 0;
       }
@@ -127,10 +132,8 @@ async function keysCommand(config: Config, sub: string | undefined): Promise<num
       return 0;
     }
     if (sub === 'list') {
-      const keys = await rt.storage.signingKeys.list();
-      const schedule = keySchedule(keys, systemClock.now(), retentionMs(config));
-      for (const k of keys) {
-        const state = k.kid === schedule.signer ? 'signing' : k.activeFrom > systemClock.now() ? 'pending' : schedule.published.includes(k.kid) ? 'published (retiring)' : 'retired';
+      for (const k of keyStates(await rt.storage.signingKeys.list(), systemClock.now(), retentionMs(config))) {
+        const state = k.state === 'published' ? 'published (retiring)' : k.state;
         console.log(`${k.kid}  ${k.alg}  ${state}  active from ${k.activeFrom.toISOString()}`);
       }
       return 0;
@@ -149,6 +152,9 @@ run(process.argv.slice(2)).then(
     if (err instanceof TryLoginError) {
       console.error(`portico: try-login: ${err.message}`);
       process.exitCode = 1;
+    } else if (err instanceof DashboardCommandError) {
+      console.error(`portico: dashboard: ${err.message}`);
+      process.exitCode = 2;
     } else if (err instanceof UsageError) {
       console.error(`portico: ${err.message}\n\n${USAGE}`);
       process.exitCode = 2;

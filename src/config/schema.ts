@@ -77,6 +77,14 @@ export interface Config {
   readonly secretExpiryWarningDays: number;
   /** Longest lifetime of a new client secret in days; null: no limit. */
   readonly secretMaxLifetimeDays: number | null;
+  /** Issue #14: the brand on every page (domain/brand.ts). */
+  readonly brandName: string;
+  readonly brandLogoUrl: string | null;
+  /** `#rrggbb`. */
+  readonly brandPrimaryColor: string;
+  readonly brandSupportUrl: string | null;
+  /** Scope -> what the consent page says it allows (PORTICO_SCOPE_DESCRIPTIONS). */
+  readonly scopeDescriptions: ReadonlyMap<string, string>;
 }
 
 export class ConfigError extends Error {}

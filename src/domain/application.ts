@@ -168,13 +168,28 @@ function unique(values: readonly string[]): string[] {
 }
 
 /** Throws a 422 for an `organization_id` filter that cannot be an ID. */
-export function parseApplicationFilter(query: { organization_id?: unknown }): { organizationId?: string } {
+export function parseApplicationFilter(query: { organization_id?: unknown; application_type?: unknown }): ApplicationFilter {
+  const filter: { organizationId?: string; type?: ApplicationType } = {};
   const v = query.organization_id;
-  if (v === undefined || v === '') return {};
-  if (typeof v !== 'string' || v.length > 100 || v.includes('\u0000')) {
-    throw new ValidationError([{ field: 'organization_id', code: 'organization_id_invalid' }]);
+  if (v !== undefined && v !== '') {
+    if (typeof v !== 'string' || v.length > 100 || v.includes('\u0000')) {
+      throw new ValidationError([{ field: 'organization_id', code: 'organization_id_invalid' }]);
+    }
+    filter.organizationId = v;
   }
-  return { organizationId: v };
+  // Issue #14 (Portico's own filter, for the dashboard): `oauth` or `m2m`.
+  const t = query.application_type;
+  if (t !== undefined && t !== '') {
+    if (t !== 'oauth' && t !== 'm2m') throw new ValidationError([{ field: 'application_type', code: 'application_type_invalid' }]);
+    filter.type = t;
+  }
+  return filter;
+}
+
+/** What GET /connect/applications may filter on. */
+export interface ApplicationFilter {
+  readonly organizationId?: string;
+  readonly type?: ApplicationType;
 }
 
 /**

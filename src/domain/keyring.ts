@@ -4,7 +4,7 @@ import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync
  * What each derived key is for. Keys are separated by purpose (HKDF info) so a
  * digest made for one use can never be replayed as another.
  */
-export type KeyPurpose = 'client-secret' | 'api-key' | 'idempotency' | 'signing-key-encryption' | 'token' | 'refresh-seal' | 'session' | 'registration' | 'webhook-secret';
+export type KeyPurpose = 'client-secret' | 'api-key' | 'idempotency' | 'signing-key-encryption' | 'token' | 'refresh-seal' | 'session' | 'registration' | 'webhook-secret' | 'dashboard';
 
 /**
  * Derives purpose-bound keys from the server key (`PORTICO_SECRET_KEY`).

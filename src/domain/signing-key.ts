@@ -1,3 +1,4 @@
+import type { AuditContext } from './audit.ts';
 /** Signing algorithms Portico issues tokens with (RS256 is what WorkOS issues). */
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
@@ -51,4 +52,35 @@ export function keySchedule(keys: readonly Pick<StoredSigningKey, 'kid' | 'activ
     }
   });
   return { signer: signerIndex === -1 ? null : sorted[signerIndex]!.kid, published, retired };
+}
+
+/** A signing key as operators see it (issue #14: the dashboard; the CLI's `keys list`). */
+export interface SigningKeyView {
+  readonly kid: string;
+  readonly alg: SigningAlg;
+  /** signing: signs now; pending: published, signs from activeFrom; published: retiring, still verifies; retired: due for deletion. */
+  readonly state: 'signing' | 'pending' | 'published' | 'retired';
+  readonly createdAt: Date;
+  readonly activeFrom: Date;
+}
+
+/** Every key with its state at `now`, oldest first. */
+export function keyStates(keys: readonly StoredSigningKey[], now: Date, retentionMs: number): SigningKeyView[] {
+  const schedule = keySchedule(keys, now, retentionMs);
+  return [...keys]
+    .sort((a, b) => a.activeFrom.getTime() - b.activeFrom.getTime())
+    .map((k) => ({
+      kid: k.kid,
+      alg: k.alg,
+      state: k.kid === schedule.signer ? 'signing' : k.activeFrom > now ? 'pending' : schedule.published.includes(k.kid) ? 'published' : 'retired',
+      createdAt: k.createdAt,
+      activeFrom: k.activeFrom,
+    }));
+}
+
+/** The signing keys as the management face may see and rotate them (built by the composition root from oauth/keys). */
+export interface SigningKeyAdmin {
+  list(): Promise<readonly SigningKeyView[]>;
+  /** `portico keys rotate`: a new key, published now, signing after PORTICO_KEY_PUBLISH_DELAY. */
+  rotate(ctx: AuditContext): Promise<SigningKeyView>;
 }

@@ -39,18 +39,28 @@ export interface SetCookie {
 }
 
 /**
- * The value of cookie `name` in a Cookie header: the first one of that name,
- * and only if it is a plausible token (`[A-Za-z0-9_-]`, at most 100
- * characters); anything else is no cookie at all.
+ * The dashboard's cookies (issue #14), `__Host-` on https like the flow's:
+ * the session (an expiring API key), the sign-in form's CSRF binding, and
+ * the one-time reveal of a new secret (sealed, bound to the session).
  */
-export function cookieFrom(header: string | undefined, name: string): string | null {
+export function dashboardCookies(issuer: string): { readonly session: string; readonly signIn: string; readonly reveal: string } {
+  const prefix = issuer.startsWith('https:') ? '__Host-' : '';
+  return { session: `${prefix}portico_dashboard`, signIn: `${prefix}portico_dashboard_signin`, reveal: `${prefix}portico_dashboard_reveal` };
+}
+
+/**
+ * The value of cookie `name` in a Cookie header: the first one of that name,
+ * and only if it is a plausible token (`[A-Za-z0-9_-]`, at most `maxLength`
+ * characters, 100 unless a caller needs more); anything else is no cookie at all.
+ */
+export function cookieFrom(header: string | undefined, name: string, maxLength = 100): string | null {
   if (typeof header !== 'string') return null;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq === -1) continue;
     if (part.slice(0, eq).trim() === name) {
       const value = part.slice(eq + 1).trim();
-      return /^[A-Za-z0-9_-]{1,100}$/.test(value) ? value : null;
+      return value.length <= maxLength && /^[A-Za-z0-9_-]+$/.test(value) ? value : null;
     }
   }
   return null;

@@ -10,13 +10,14 @@ export function readCookie(request: FastifyRequest, name: string): string | null
 }
 
 /**
- * HttpOnly, SameSite=Lax (the login page's redirect back is a top-level
- * navigation), Path=/ (the development login and the pages all need the
- * binding), Secure on https. `maxAgeSeconds` 0 deletes the cookie.
+ * HttpOnly, SameSite=Lax by default (the login page's redirect back is a
+ * top-level navigation; the dashboard asks for Strict), Path=/ (the
+ * development login and the pages all need the binding; `__Host-` requires
+ * it), Secure on https. `maxAgeSeconds` 0 deletes the cookie.
  */
-export function setCookie(reply: FastifyReply, issuer: string, name: string, value: string, maxAgeSeconds: number): void {
+export function setCookie(reply: FastifyReply, issuer: string, name: string, value: string, maxAgeSeconds: number, sameSite: 'Lax' | 'Strict' = 'Lax'): void {
   const secure = issuer.startsWith('https:') ? '; Secure' : '';
-  const cookie = `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure}`;
+  const cookie = `${name}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=${sameSite}${secure}`;
   const existing = reply.getHeader('set-cookie');
   const list = existing === undefined ? [] : Array.isArray(existing) ? existing.map(String) : [String(existing)];
   reply.header('set-cookie', [...list, cookie]);

@@ -28,13 +28,14 @@ function apiKeyEventData(k: ApiKey) {
 }
 
 /** Who made a management request: a stored key's ID, or `env` for PORTICO_API_KEY. */
-export type ApiPrincipal = { readonly apiKeyId: string };
+export type ApiPrincipal = { readonly apiKeyId: string; readonly expiresAt: Date | null };
 
 /** Creates and stores a new API key; the plaintext is returned once and never stored. */
 export async function createApiKey(
   deps: Pick<ManagementDeps, 'storage' | 'keyring' | 'clock' | 'ids'> & { readonly random?: Random },
   name: string,
   ctx: AuditContext,
+  expiresAt: Date | null = null,
 ): Promise<{ key: ApiKey; plaintext: string }> {
   const plaintext = `sk_${randomToken(deps.random ?? systemRandom)}`;
   const key = await deps.storage.transaction(async (tx) => {
@@ -44,6 +45,7 @@ export async function createApiKey(
       digest: deps.keyring.digest('api-key', plaintext),
       hint: plaintext.slice(-4),
       at: deps.clock.now(),
+      expiresAt,
     });
     await recordEvent(tx, deps, ctx, 'api_key.created', null, apiKeyEventData(created));
     return created;
@@ -80,7 +82,7 @@ export async function authenticateApiKey(deps: ManagementDeps, header: string | 
   const presented = match?.[1];
   if (presented === undefined || !API_KEY_RE.test(presented)) return null;
   const digest = deps.keyring.digest('api-key', presented);
-  if (deps.configuredApiKey !== null && digestsEqual(digest, configuredDigest(deps))) return { apiKeyId: 'env' };
-  const stored = await deps.storage.apiKeys.findByDigest(digest);
-  return stored ? { apiKeyId: stored.id } : null;
+  if (deps.configuredApiKey !== null && digestsEqual(digest, configuredDigest(deps))) return { apiKeyId: 'env', expiresAt: null };
+  const stored = await deps.storage.apiKeys.findByDigest(digest, deps.clock.now());
+  return stored ? { apiKeyId: stored.id, expiresAt: stored.expiresAt } : null;
 }

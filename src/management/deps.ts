@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock.ts';
+import type { SigningKeyAdmin } from '../domain/signing-key.ts';
 import type { IdGenerator } from '../domain/ids.ts';
 import type { Keyring } from '../domain/keyring.ts';
 import type { Random } from '../domain/random.ts';
@@ -16,8 +17,11 @@ export interface ManagementDeps {
   readonly configuredApiKey: string | null;
   /** PORTICO_ISSUER: where the browser resumes after Standalone Connect. */
   readonly issuer: string;
+  /** Issue #14: the signing keys, as the authorization server keeps them (built in app.ts: management never imports oauth/). */
+  readonly signingKeys: SigningKeyAdmin;
   /** Issue #13: where webhook endpoints may point (the outbound policy). */
   readonly endpointPolicy: EndpointPolicy;
   /** Issue #13: PORTICO_SECRET_MAX_LIFETIME_DAYS (null: no limit). */
   readonly secretMaxLifetimeDays: number | null;
 }
+

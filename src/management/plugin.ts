@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { adminRoutes } from './admin/routes.ts';
+import { webhookDeliveryRoutes } from './admin/webhook-deliveries.ts';
 import { authenticateApiKey } from './api-keys.ts';
 import { applicationRoutes } from './applications/routes.ts';
 import { organizationAuthorizedApplicationRoutes } from './authorized-applications/routes.ts';
@@ -51,4 +53,6 @@ export async function managementPlugin(app: FastifyInstance, deps: ManagementDep
   userRoutes(app, deps);
   organizationAuthorizedApplicationRoutes(app, deps);
   webhookEndpointRoutes(app, deps);
+  adminRoutes(app, deps);
+  webhookDeliveryRoutes(app, deps);
 }

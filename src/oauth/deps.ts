@@ -6,6 +6,7 @@ import type { Random } from '../domain/random.ts';
 import type { RequestMeta } from '../domain/request-meta.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { OutboundFetch } from '../outbound/fetch.ts';
+import type { Pages } from '../pages/kit.ts';
 import type { Storage } from '../storage/port.ts';
 import type { KeyStore } from './keys/key-store.ts';
 import type { FailureLog } from './throttle.ts';
@@ -31,6 +32,8 @@ export interface OAuthDeps {
   readonly environmentClientId: string;
   /** Logs a failure nobody waits for (a background write), at warn with its cause: never swallowed silently. */
   readonly warn: (err: unknown, message: string) => void;
+  /** Issue #14: the branded layout, stylesheet, CSP and scope descriptions of every page. */
+  readonly pages: Pages;
 }
 
 export type { RequestMeta };

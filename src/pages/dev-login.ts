@@ -8,7 +8,7 @@ import { Form, registerFormParser } from '../http/form.ts';
 import { csrfMatches, csrfToken } from './csrf.ts';
 import { pageErrorHandler } from './errors.ts';
 import { PageFailure } from '../domain/errors.ts';
-import { errorPage, sendPage } from './html.ts';
+import type { Pages } from './kit.ts';
 import { devLoginPage } from './templates.ts';
 
 const DEV_LOGIN_CSRF = 'dev-login';
@@ -20,7 +20,7 @@ async function ownInteraction(deps: ManagementDeps, request: FastifyRequest, id:
   if (!interaction || interaction.completedAt !== null || interaction.expiresAt <= deps.clock.now()) throw expired();
   const binding = readCookie(request, flowCookies(deps.issuer).binding(interaction.id));
   if (!binding || interaction.bindingDigest !== deps.keyring.digest('session', binding).toString('hex')) {
-    throw new PageFailure(400, 'Start again from the application', 'This sign-in was started in another browser (or its cookie is gone).');
+    throw new PageFailure(400, 'This sign-in was started in another browser, or its cookie is gone', 'Start again from the application in this browser.');
   }
   return { interaction, binding };
 }
@@ -34,15 +34,15 @@ async function ownInteraction(deps: ManagementDeps, request: FastifyRequest, id:
  * and its form carries a CSRF token tied to that interaction, so no other
  * site can sign a visitor in as someone else (issue #7).
  */
-export async function devLoginPlugin(app: FastifyInstance, deps: ManagementDeps): Promise<void> {
+export async function devLoginPlugin(app: FastifyInstance, deps: ManagementDeps & { readonly pages: Pages }): Promise<void> {
   registerFormParser(app);
-  app.setErrorHandler(pageErrorHandler);
+  app.setErrorHandler(pageErrorHandler(deps.pages));
 
   app.get<{ Querystring: Record<string, unknown> }>('/dev/login', async (request, reply) => {
     const { interaction, binding } = await ownInteraction(deps, request, request.query.external_auth_id);
     const client = await deps.storage.applications.find(interaction.applicationId);
     const hint = request.query.login_hint;
-    return sendPage(
+    return deps.pages.send(
       reply,
       200,
       devLoginPage({
@@ -58,7 +58,7 @@ export async function devLoginPlugin(app: FastifyInstance, deps: ManagementDeps)
     const form = request.body instanceof Form ? request.body : Form.parse('');
     const { interaction, binding } = await ownInteraction(deps, request, form.get('external_auth_id'));
     if (!csrfMatches(deps.keyring, form.get('csrf'), DEV_LOGIN_CSRF, interaction.id, binding)) {
-      throw new PageFailure(403, 'Request refused', 'The form expired or did not come from this page. Start again.');
+      throw new PageFailure(403, 'Request refused: the form expired or did not come from this page', 'Start again from the application.');
     }
     const email = form.get('email') ?? '';
     const { redirect_uri } = await completeExternalAuth(deps, { ...SYSTEM_CONTEXT, actor_id: 'dev-login', ip: request.ip, request_id: request.id }, {
@@ -71,11 +71,11 @@ export async function devLoginPlugin(app: FastifyInstance, deps: ManagementDeps)
 }
 
 /** Where the development login is off (and no login page is configured), `/dev/login` says why. */
-export async function devLoginOffPlugin(app: FastifyInstance, deps: { readonly production: boolean }): Promise<void> {
+export async function devLoginOffPlugin(app: FastifyInstance, deps: { readonly production: boolean; readonly pages: Pages }): Promise<void> {
   const why = deps.production
     ? 'The development login is disabled in production. Configure PORTICO_LOGIN_URL.'
     : 'The development login is served only for a loopback issuer (or with PORTICO_DEV_LOGIN=on). Configure PORTICO_LOGIN_URL.';
-  const refuse = async (_request: FastifyRequest, reply: import('fastify').FastifyReply) => sendPage(reply, 404, errorPage('Not available', why));
+  const refuse = async (_request: FastifyRequest, reply: import('fastify').FastifyReply) => deps.pages.error(reply, 404, 'The development login is not available here', why);
   app.get('/dev/login', refuse);
   app.post('/dev/login', refuse);
 }

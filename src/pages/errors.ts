@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isPorticoError, unmapped } from '../domain/errors.ts';
-import { errorPage, sendPage } from './html.ts';
+import type { Pages } from './kit.ts';
 
 interface MappedPage {
   readonly status: number;
@@ -25,7 +25,7 @@ export function mapPageError(err: unknown): MappedPage {
         return page(err.status, err.title, err.message, { ...err.headers });
       case 'malformed_request':
       case 'repeated_parameter':
-        return page(400, 'Bad request', err.message);
+        return page(400, 'The request could not be understood', err.message);
       case 'validation':
         return page(400, 'Cannot sign in', 'Enter a valid email address.');
       case 'not_found':
@@ -33,25 +33,27 @@ export function mapPageError(err: unknown): MappedPage {
         return page(400, 'Cannot sign in', err.message);
       case 'unique_violation':
       case 'conflict':
-        return page(409, 'Please try again', 'Another request changed this at the same moment.');
+        return page(409, 'Another request changed this at the same moment', 'Go back and try again.');
       case 'storage_unavailable':
       case 'signing_key_unavailable':
-        return page(503, 'Temporarily unavailable', 'Please try again in a moment.', { 'retry-after': '1' });
+        return page(503, 'The service is temporarily unavailable', 'Try again in a moment.', { 'retry-after': '1' });
       case 'unprocessable':
       case 'oauth':
-        return page(500, 'Something went wrong', 'Please try again.', {}, true);
+        return page(500, 'Something went wrong on our side', 'Try again in a moment; if it keeps happening, start again from the application.', {}, true);
       default:
         return unmapped(err);
     }
   }
   const status = (err as Partial<FastifyError>).statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) return page(status, 'Bad request', 'The request could not be understood.');
-  return page(500, 'Something went wrong', 'Please try again.', {}, true);
+  if (typeof status === 'number' && status >= 400 && status < 500) return page(status, 'The request could not be understood', 'Go back and try again.');
+  return page(500, 'Something went wrong on our side', 'Try again in a moment; if it keeps happening, start again from the application.', {}, true);
 }
 
-/** The HTML face's one error handler. */
-export function pageErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const mapped = mapPageError(err);
-  if (mapped.unexpected) request.log.error({ err }, 'page request failed');
-  return sendPage(reply.headers(mapped.headers), mapped.status, errorPage(mapped.title, mapped.message));
+/** The HTML face's one error handler, rendering with the brand. */
+export function pageErrorHandler(pages: Pages) {
+  return function handlePageError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const mapped = mapPageError(err);
+    if (mapped.unexpected) request.log.error({ err }, 'page request failed');
+    return pages.error(reply.headers(mapped.headers), mapped.status, mapped.title, mapped.message);
+  };
 }

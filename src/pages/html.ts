@@ -5,14 +5,53 @@ export function esc(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** What a page handler renders: the layout (brand, stylesheet, CSP) is added by {@link Pages}. */
+export interface PageView {
+  readonly title: string;
+  /** The content of `<main>`, already escaped. */
+  readonly body: string;
+  /**
+   * Origins images on this page come from besides Portico's own (an app's
+   * logo on consent): each becomes an `img-src` source of this page's CSP only.
+   */
+  readonly imageOrigins?: readonly string[];
+}
+
+/** What a page's Content-Security-Policy allows beyond `'self'` styles. */
+export interface CspOptions {
+  readonly imageOrigins: readonly string[];
+  /** Dashboard pages load one script from Portico's origin; the sign-in pages run none. */
+  readonly script: boolean;
+  /** Dashboard forms post only to Portico; sign-in pages may not say so (see PAGE_HEADERS). */
+  readonly formActionSelf: boolean;
+}
+
 /**
- * Headers of every Portico page: no framing (RFC 9700 §4.16; security bar R8),
- * no caching, no referrer (URLs carry interaction IDs), no script at all.
- * `form-action` is left out on purpose: Chrome applies it to the redirect
- * after a form POST, and consent redirects to the client's own URI.
+ * The Content-Security-Policy of every page (issue #14): styles and scripts
+ * only from Portico's origin (no `unsafe-inline`, so an injected `<style>` or
+ * `style=` does nothing), images from Portico and the few origins named, no
+ * framing (RFC 9700 §4.16; security bar R8), no `<base>`.
+ */
+export function contentSecurityPolicy(o: CspOptions): string {
+  const images = ["'self'", ...new Set(o.imageOrigins)].join(' ');
+  return [
+    "default-src 'none'",
+    "style-src 'self'",
+    `img-src ${images}`,
+    ...(o.script ? ["script-src 'self'"] : []),
+    ...(o.formActionSelf ? ["form-action 'self'"] : []),
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+/**
+ * Headers of every Portico page besides the CSP: no framing, no caching, no
+ * referrer (URLs carry interaction IDs). `form-action` is left out of the
+ * sign-in pages on purpose: Chrome applies it to the redirect after a form
+ * POST, and consent redirects to the client's own URI.
  */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
   'cache-control': 'no-store',
   pragma: 'no-cache',
@@ -20,25 +59,18 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
 };
 
-const STYLE = `body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f5f6f8;color:#1d2433;margin:0}
-main{max-width:28rem;margin:4rem auto;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08);padding:2rem}
-h1{font-size:1.25rem;margin:0 0 1rem}p{line-height:1.5}ul{padding-left:1.25rem}label{display:block;margin:.75rem 0 .25rem;font-weight:600}
-input,select{width:100%;box-sizing:border-box;padding:.6rem;border:1px solid #c9ced8;border-radius:8px;font-size:1rem}
-.actions{display:flex;gap:.75rem;margin-top:1.5rem}button{flex:1;padding:.7rem;border-radius:8px;border:1px solid #1d4ed8;font-size:1rem;cursor:pointer}
-button.primary{background:#1d4ed8;color:#fff}button.secondary{background:#fff;color:#1d4ed8}.muted{color:#5b6475;font-size:.9rem}code{word-break:break-all}
-.code{font:600 2rem ui-monospace,SFMono-Regular,Menlo,monospace;letter-spacing:.15em;text-align:center;margin:1rem 0}.error{color:#b42318}
-input.code-input{font:600 1.5rem ui-monospace,SFMono-Regular,Menlo,monospace;letter-spacing:.15em;text-align:center;text-transform:uppercase}`;
-
-/** A complete page around `body` (already escaped). */
-export function layout(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
-}
-
-export function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply.code(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(html);
-}
-
-/** A readable error page; never a redirect to an unverified URI (security bar R2). */
-export function errorPage(title: string, message: string): string {
-  return layout(title, `<h1>${esc(title)}</h1><p>${esc(message)}</p><p class="muted">You can close this window and start again from the application.</p>`);
+/**
+ * Sends a rendered page with its CSP and the common headers. The dashboard
+ * asks for `Referrer-Policy: same-origin` instead: under `no-referrer`
+ * Chromium sends `Origin: null` with a form POST, and the dashboard checks
+ * that its writes come from its own origin (its URLs carry no flow IDs).
+ */
+export function sendHtml(reply: FastifyReply, status: number, html: string, csp: CspOptions, referrerPolicy: 'no-referrer' | 'same-origin' = 'no-referrer'): FastifyReply {
+  return reply
+    .code(status)
+    .headers(PAGE_HEADERS)
+    .header('referrer-policy', referrerPolicy)
+    .header('content-security-policy', contentSecurityPolicy(csp))
+    .type('text/html; charset=utf-8')
+    .send(html);
 }

@@ -1,4 +1,4 @@
-import type { Application, ApplicationPatch } from '../domain/application.ts';
+import type { Application, ApplicationFilter, ApplicationPatch } from '../domain/application.ts';
 import type { ClientMetadata } from '../domain/client-metadata.ts';
 import type { RedirectUri } from '../domain/redirect-uri.ts';
 import type { AuditEvent, AuditFilter } from '../domain/audit.ts';
@@ -101,7 +101,7 @@ export interface ApplicationRepository {
   create(app: NewApplication): Promise<Application | null>;
   /** By application ID (`conn_app_…`) or client ID (`client_…`). */
   find(idOrClientId: string): Promise<Application | null>;
-  list(page: PageRequest, filter: { organizationId?: string }): Promise<Page<Application>>;
+  list(page: PageRequest, filter: ApplicationFilter): Promise<Page<Application>>;
   update(id: string, patch: ApplicationPatch, at: Date): Promise<Application | null>;
   /** Deletes the application and, with it, every secret. */
   delete(id: string): Promise<boolean>;
@@ -177,16 +177,22 @@ export interface ApiKey {
   readonly hint: string;
   readonly createdAt: Date;
   readonly lastUsedAt: Date | null;
+  /** Issue #14: from this instant the key authenticates nothing (dashboard sessions); null: never. */
+  readonly expiresAt: Date | null;
 }
 
 export interface ApiKeyRepository {
-  create(key: { id: string; name: string; digest: Buffer; hint: string; at: Date }): Promise<ApiKey>;
-  /** The live (unrevoked) key with this digest. */
-  findByDigest(digest: Buffer): Promise<ApiKey | null>;
-  list(): Promise<ApiKey[]>;
+  create(key: { id: string; name: string; digest: Buffer; hint: string; at: Date; expiresAt?: Date | null }): Promise<ApiKey>;
+  /** The live key with this digest: not revoked, and not expired at `now` (checked in the same query). */
+  findByDigest(digest: Buffer, now: Date): Promise<ApiKey | null>;
+  /** Keys neither revoked nor expired at `now`, oldest first. */
+  list(now: Date): Promise<ApiKey[]>;
   /** Revokes by ID; the revoked key, or null when unknown or already revoked. */
   revoke(id: string, at: Date): Promise<ApiKey | null>;
+  /** Live keys that never expire (dashboard session keys do not count: they are no way in on their own). */
   countLive(): Promise<number>;
+  /** Deletes keys that expired before `before` (their sessions are long over). */
+  purgeExpired(before: Date): Promise<void>;
 }
 
 export interface IdempotencyRecord {
@@ -254,6 +260,10 @@ export interface SettingsRepository {
   get(key: string): Promise<string | null>;
   /** Stores `value` unless the key exists; returns the value that is stored either way. */
   putIfAbsent(key: string, value: string): Promise<string>;
+  /** Stores `value`, replacing what was there (issue #14: the dashboard password hash). */
+  put(key: string, value: string): Promise<void>;
+  /** Removes the key; false when it was not set. */
+  delete(key: string): Promise<boolean>;
 }
 
 export interface UserUpsert {

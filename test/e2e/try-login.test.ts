@@ -121,7 +121,7 @@ describe('portico try-login in Chromium (issue #8)', browserSuiteOptions(), () =
     // The demo app is registered once, without a port; the temporary API key is revoked again.
     const app = await server.storage.applications.find(url.searchParams.get('client_id')!);
     assert.deepEqual(app?.redirectUris.map((r) => r.uri), ['http://127.0.0.1/callback']);
-    assert.deepEqual(await server.storage.apiKeys.list(), []);
+    assert.deepEqual(await server.storage.apiKeys.list(new Date()), []);
   });
 
   it('issue #8: a second run (--url, --api-key, --port) reuses the demo app; the signed-in browser comes straight back', async () => {

@@ -227,11 +227,39 @@ for (const dialect of DIALECTS) {
       it('finds live keys by digest only, and revocation is immediate', async () => {
         const before = await storage.apiKeys.countLive();
         const key = await storage.apiKeys.create({ id: ids(ID_PREFIX.apiKey), name: 'ci', digest: digest(7), hint: 'abcd', at: new Date() });
-        assert.equal((await storage.apiKeys.findByDigest(digest(7)))?.id, key.id);
+        assert.equal((await storage.apiKeys.findByDigest(digest(7), new Date()))?.id, key.id);
         assert.equal(await storage.apiKeys.countLive(), before + 1);
         assert.equal((await storage.apiKeys.revoke(key.id, new Date()))?.id, key.id);
-        assert.equal(await storage.apiKeys.findByDigest(digest(7)), null);
+        assert.equal(await storage.apiKeys.findByDigest(digest(7), new Date()), null);
         assert.equal(await storage.apiKeys.revoke(key.id, new Date()), null);
+      });
+
+      it('issue #14: a key with expires_at authenticates until then, is listed until then, never counts as a first-start key, and is purged after', async () => {
+        const t0 = new Date('2026-03-01T12:00:00.000Z');
+        const before = await storage.apiKeys.countLive();
+        const key = await storage.apiKeys.create({ id: ids(ID_PREFIX.apiKey), name: 'Dashboard session', digest: digest(8), hint: 'wxyz', at: t0, expiresAt: new Date(t0.getTime() + 60_000) });
+        assert.equal(key.expiresAt?.toISOString(), '2026-03-01T12:01:00.000Z');
+        assert.equal((await storage.apiKeys.findByDigest(digest(8), new Date(t0.getTime() + 59_999)))?.id, key.id);
+        assert.equal(await storage.apiKeys.findByDigest(digest(8), new Date(t0.getTime() + 60_000)), null, 'expired at expires_at exactly');
+        assert.ok((await storage.apiKeys.list(t0)).some((k) => k.id === key.id));
+        assert.ok(!(await storage.apiKeys.list(new Date(t0.getTime() + 60_000))).some((k) => k.id === key.id));
+        assert.equal(await storage.apiKeys.countLive(), before, 'an expiring key is no way in on its own');
+        await storage.apiKeys.purgeExpired(new Date(t0.getTime() + 60_000));
+        assert.ok(await storage.apiKeys.revoke(key.id, t0), 'kept until it expired before the cut-off');
+        await storage.apiKeys.purgeExpired(new Date(t0.getTime() + 60_001));
+        assert.equal(await storage.apiKeys.revoke(key.id, t0), null, 'purged');
+      });
+    });
+
+    describe('settings', () => {
+      it('issue #14: put replaces, delete removes', async () => {
+        assert.equal(await storage.settings.get('dashboard_password_test'), null);
+        await storage.settings.put('dashboard_password_test', 'one');
+        await storage.settings.put('dashboard_password_test', 'two');
+        assert.equal(await storage.settings.get('dashboard_password_test'), 'two');
+        assert.equal(await storage.settings.delete('dashboard_password_test'), true);
+        assert.equal(await storage.settings.delete('dashboard_password_test'), false);
+        assert.equal(await storage.settings.get('dashboard_password_test'), null);
       });
     });
 

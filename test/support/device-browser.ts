@@ -40,8 +40,9 @@ export async function signInOnDevice(page: Page, baseUrl: string, s: DeviceSignI
   await page.waitForURL((u) => u.pathname === '/oauth2/authorize/consent' || u.pathname === '/oauth2/authorize/organization');
   if (new URL(page.url()).pathname === '/oauth2/authorize/organization') {
     sawOrganizationChooser = true;
-    await page.selectOption('#org', { label: s.organizationName ?? '' });
-    await page.click('button[type="submit"]');
+    // Issue #14: the chooser is a list of labelled radio buttons.
+    await page.getByLabel(s.organizationName ?? '', { exact: true }).check();
+    await page.click('button[name="decision"][value="continue"]');
   }
   const consent = await consentResponse;
   await page.waitForURL((u) => u.pathname === '/oauth2/authorize/consent');

@@ -13,6 +13,7 @@ import type { Application } from '../../src/domain/application.ts';
 import { openStorage } from '../../src/storage/sql/store.ts';
 import type { Storage } from '../../src/storage/port.ts';
 import { outboundFetch } from '../../src/outbound/fetch.ts';
+import { brandOf, createPages } from '../../src/pages/kit.ts';
 
 /** A clock the test moves by hand. */
 export function manualClock(start = Date.now()): Clock & { advance(ms: number): void } {
@@ -59,6 +60,7 @@ export async function inProcessDeps(env: Record<string, string> = {}, on?: Stora
     failures,
     outbound: outboundFetch({ allowPrivateNetworks: config.outbound.allowPrivateNetworks, ca: null }),
     environmentClientId: 'client_ENVIRONMENT00000000000000',
+    pages: createPages(brandOf(config), config.scopeDescriptions),
     warn: (err, message) => warnings.push(`${message}: ${String(err)}`),
   };
   return {

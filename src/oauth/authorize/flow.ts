@@ -127,6 +127,26 @@ export async function startAuthorization(deps: FlowDeps, browser: Browser, app: 
   return redirect(login.toString(), [bindingCookie]);
 }
 
+/**
+ * "Not you?" (issue #14): the browser's session ends and the same
+ * authorization starts again, so the login page comes next. The old
+ * interaction is finished (its pages stop working) and its binding cookie
+ * cleared; a device sign-in keeps its code's expiry. The login hint is
+ * dropped: it named the account the user just said is not theirs.
+ */
+export async function restartWithAnotherAccount(deps: FlowDeps, browser: Browser, interaction: SignedInInteraction, app: Application): Promise<FlowRedirect> {
+  const cookies: SetCookie[] = [];
+  const session = await browserSession(deps, browser);
+  if (session) cookies.push(await endSession(deps, session));
+  if (!(await deps.storage.interactions.finish(interaction.id, deps.clock.now()))) throw expiredAuthorization();
+  cookies.push({ name: flowCookies(deps.config.issuer).binding(interaction.id), value: '', maxAgeSeconds: 0 });
+  const request: AuthorizationRequest = { ...interaction.request, loginHint: null };
+  const signedOut: Browser = { cookie: (name) => (name === flowCookies(deps.config.issuer).session ? null : browser.cookie(name)), meta: browser.meta };
+  const device = interaction.request.deviceAuthorizationId !== null;
+  const next = await startAuthorization(deps, signedOut, app, request, device ? interaction.expiresAt : undefined);
+  return redirect(next.url, [...cookies, ...next.cookies]);
+}
+
 /** The browser is signed in as someone else: ask before replacing that session (issue #7). */
 export interface ConfirmSwitch {
   readonly kind: 'confirm_switch';

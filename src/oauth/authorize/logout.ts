@@ -3,7 +3,6 @@ import { applyCookies, browserOf } from '../../http/cookies.ts';
 import { Form, formOf } from '../../http/form.ts';
 import { csrfMatches, csrfToken } from '../../pages/csrf.ts';
 import { PageFailure } from '../../domain/errors.ts';
-import { errorPage, sendPage } from '../../pages/html.ts';
 import { logoutPage } from '../../pages/templates.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { verifyIdTokenHint } from '../tokens/jwt.ts';
@@ -59,7 +58,7 @@ export function logoutPages(app: FastifyInstance, deps: OAuthDeps): void {
     }
     const done = () => {
       if (redirect) return reply.code(request.method === 'POST' ? 303 : 302).header('cache-control', 'no-store').redirect(redirect.toString());
-      return sendPage(reply, 200, errorPage('You are signed out', 'You can close this window.'));
+      return deps.pages.send(reply, 200, { title: 'You are signed out', body: '<h1>You are signed out</h1><p>You can close this window.</p>' });
     };
 
     const session = await browserSession(deps, browserOf(request));
@@ -71,13 +70,13 @@ export function logoutPages(app: FastifyInstance, deps: OAuthDeps): void {
     }
     if (request.method === 'POST' && p.get('decision') !== undefined) {
       if (!csrfMatches(deps.keyring, p.get('csrf'), LOGOUT_CSRF, session.userId, session.cookie)) {
-        throw new PageFailure(403, 'Request refused', 'The form expired or did not come from this page.');
+        throw new PageFailure(403, 'Request refused: the form expired or did not come from this page', 'Sign out again from the application.');
       }
       if (p.get('decision') === 'signout') await signOut();
       return done();
     }
     const user = await deps.storage.users.get(session.userId);
-    return sendPage(
+    return deps.pages.send(
       reply,
       200,
       logoutPage({

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { applyCookies, browserOf } from '../../http/cookies.ts';
+import type { SignedInInteraction } from '../../domain/authorization.ts';
 import { requestMeta } from '../../http/request-meta.ts';
 import { csrfMatches, csrfToken } from '../../pages/csrf.ts';
 import { pageErrorHandler } from '../../pages/errors.ts';
 import { PageFailure } from '../../domain/errors.ts';
-import { errorPage, sendPage } from '../../pages/html.ts';
-import { consentPage, organizationPage, switchAccountPage } from '../../pages/templates.ts';
+import { consentPage, organizationPage, SWITCH_ACCOUNT_PATH, switchAccountPage, type ClientView } from '../../pages/templates.ts';
+import type { Application } from '../../domain/application.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { deviceConsentView } from '../device/approve.ts';
 import { formOf, type Form } from '../../http/form.ts';
@@ -19,6 +20,7 @@ import {
   memberships,
   PAGE_CSRF,
   resumeAuthorization,
+  restartWithAnotherAccount,
   resumeCsrf,
   startAuthorization,
 } from './flow.ts';
@@ -45,13 +47,13 @@ export function sendStep(reply: FastifyReply, issuer: string, step: FlowRedirect
 /** Without the company's login page and without the development login nobody can sign in (issue #7). */
 export function signInUnavailable(deps: OAuthDeps, reply: FastifyReply): FastifyReply | null {
   if (deps.config.loginUrl !== null || deps.config.devLogin.enabled) return null;
-  return sendPage(reply, 503, errorPage('Sign-in is not configured', 'This server issues machine-to-machine tokens only: it has no login page (PORTICO_LOGIN_URL) and the development login is off.'));
+  return deps.pages.error(reply, 503, 'Sign-in is not configured', 'This server issues machine-to-machine tokens only: it has no login page (PORTICO_LOGIN_URL) and its development login is off. Ask its operator to configure one.');
 }
 
 /** Rejects a page POST whose CSRF token does not belong to this interaction and browser. */
 function checkCsrf(deps: OAuthDeps, form: Form, interactionId: string, binding: string): void {
   if (!csrfMatches(deps.keyring, form.get('csrf'), PAGE_CSRF, interactionId, binding)) {
-    throw new PageFailure(403, 'Request refused', 'The form expired or did not come from this page. Start again.');
+    throw new PageFailure(403, 'Request refused: the form expired or did not come from this page', 'Start again from the application.');
   }
 }
 
@@ -63,7 +65,7 @@ const RESUME_STATE = /^[A-Za-z0-9_-]{20,100}$/;
  * §4.12); pages carry frame-ancestors 'none' and no-store.
  */
 export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Promise<void> {
-  app.setErrorHandler(pageErrorHandler);
+  app.setErrorHandler(pageErrorHandler(deps.pages));
   const see = (reply: FastifyReply, url: string) => reply.code(303).header('cache-control', 'no-store').redirect(url, 303);
   const go = (reply: FastifyReply, step: FlowRedirect, status: 302 | 303 = 302) => sendStep(reply, deps.config.issuer, step, status);
 
@@ -72,7 +74,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
     const unavailable = signInUnavailable(deps, reply);
     if (unavailable) return unavailable;
     const v = await validateAuthorizeRequest(deps, request.query, requestMeta(request));
-    if (v.kind === 'page') return sendPage(reply, v.status, errorPage(v.title, v.message));
+    if (v.kind === 'page') return deps.pages.error(reply, v.status, v.title, v.message);
     if (v.kind === 'redirect') return reply.code(302).header('cache-control', 'no-store').redirect(errorRedirect(deps, v), 302);
     return go(reply, await startAuthorization(deps, browserOf(request), v.app, v.request));
   });
@@ -91,7 +93,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
       deps.storage.users.get(step.interaction.userId),
       deps.storage.applications.find(step.interaction.applicationId),
     ]);
-    return sendPage(reply, 200, switchAccountPage({ state, csrf: step.csrf, appName: client?.name ?? 'the application', currentEmail: current?.email ?? 'another account', nextEmail: next?.email ?? 'a new account' }));
+    return deps.pages.send(reply, 200, switchAccountPage({ state, csrf: step.csrf, appName: client?.name ?? 'the application', currentEmail: current?.email ?? 'another account', nextEmail: next?.email ?? 'a new account' }));
   });
 
   // The answer to "Continue as …?": switch (the old session ends) or keep the current one (the authorization ends).
@@ -112,27 +114,44 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
     return reply.header('cache-control', 'no-store').redirect(await advance(deps, interaction, client, requestMeta(request)), 302);
   });
 
-  app.get<{ Querystring: Query }>('/oauth2/authorize/organization', async function chooseOrganization(request, reply) {
-    const { interaction, app: client, binding } = await boundInteraction(deps, browserOf(request), single(request.query.interaction));
-    const orgs = await memberships(deps, interaction.userId);
-    const html = organizationPage({
+  const chooser = async (reply: FastifyReply, status: number, interaction: SignedInInteraction, client: Application, binding: string, message?: string) => {
+    const [orgs, user] = await Promise.all([memberships(deps, interaction.userId), deps.storage.users.get(interaction.userId)]);
+    const view = organizationPage({
       interactionId: interaction.id,
       csrf: csrfToken(deps.keyring, PAGE_CSRF, interaction.id, binding),
       appName: client.name,
+      userEmail: user?.email ?? '',
       organizations: orgs.map((m) => ({ id: m.organizationId, name: m.organizationName })),
+      ...(message !== undefined && { message }),
     });
-    return sendPage(reply, 200, html);
+    return deps.pages.send(reply, status, view);
+  };
+
+  app.get<{ Querystring: Query }>('/oauth2/authorize/organization', async function chooseOrganization(request, reply) {
+    const { interaction, app: client, binding } = await boundInteraction(deps, browserOf(request), single(request.query.interaction));
+    return chooser(reply, 200, interaction, client, binding);
   });
 
   app.post('/oauth2/authorize/organization', async function organizationChosen(request, reply) {
     const form = pageForm(request);
-    const { interaction, binding } = await boundInteraction(deps, browserOf(request), form.get('interaction'));
+    const { interaction, app: client, binding } = await boundInteraction(deps, browserOf(request), form.get('interaction'));
     checkCsrf(deps, form, interaction.id, binding);
+    // Issue #14: the chooser has a way out; the client hears access_denied, as from Cancel on consent.
+    if (form.get('decision') === 'cancel') return see(reply, await denyAuthorization(deps, interaction, requestMeta(request)));
     const chosen = form.get('organization_id');
     const orgs = await memberships(deps, interaction.userId);
-    if (chosen === undefined || !orgs.some((m) => m.organizationId === chosen)) throw new PageFailure(400, 'Choose an organization', 'Pick one of your organizations.');
+    if (chosen === undefined || !orgs.some((m) => m.organizationId === chosen)) return chooser(reply, 400, interaction, client, binding, 'Choose one of your organizations to continue.');
     await deps.storage.interactions.selectOrganization(interaction.id, chosen);
     return see(reply, `${deps.config.issuer}/oauth2/authorize/continue?interaction=${interaction.id}`);
+  });
+
+  // Issue #14: "Signed in as … — not you?" on the chooser and the consent page.
+  app.post(SWITCH_ACCOUNT_PATH, async function switchAccount(request, reply) {
+    const form = pageForm(request);
+    const browser = browserOf(request);
+    const { interaction, app: client, binding } = await boundInteraction(deps, browser, form.get('interaction'));
+    checkCsrf(deps, form, interaction.id, binding);
+    return go(reply, await restartWithAnotherAccount(deps, browser, interaction, client), 303);
   });
 
   app.get<{ Querystring: Query }>('/oauth2/authorize/consent', async function consent(request, reply) {
@@ -144,9 +163,9 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
     const html = consentPage({
       interactionId: interaction.id,
       csrf: csrfToken(deps.keyring, PAGE_CSRF, interaction.id, binding),
-      appName: client.name,
+      client: clientView(client),
       redirectHost: hostOf(interaction.request.redirectUri),
-      scopes: interaction.request.scopes,
+      scopes: interaction.request.scopes.map((scope) => ({ scope, description: deps.pages.describeScope(scope) })),
       organizationName: orgs.find((m) => m.organizationId === orgId)?.organizationName ?? null,
       userEmail: user?.email ?? '',
       consentOptions: interaction.consentOptions,
@@ -154,7 +173,7 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
       deviceUserCode: device?.userCode ?? null,
       provenance: client.dynamic === null ? null : client.dynamic.metadata.source === 'cimd' ? { kind: 'document', host: hostOf(client.clientId) } : { kind: 'registered' },
     });
-    return sendPage(reply, 200, html);
+    return deps.pages.send(reply, 200, html);
   });
 
   app.post('/oauth2/authorize/consent', async function consentGiven(request, reply) {
@@ -173,6 +192,12 @@ export async function authorizePages(app: FastifyInstance, deps: OAuthDeps): Pro
   });
 
   logoutPages(app, deps);
+}
+
+/** What the consent page may show about a client: dynamic clients bring RFC 7591 links and a logo. */
+function clientView(client: Application): ClientView {
+  const m = client.dynamic?.metadata;
+  return { name: client.name, logoUri: m?.logoUri ?? null, clientUri: m?.clientUri ?? null, tosUri: m?.tosUri ?? null, policyUri: m?.policyUri ?? null };
 }
 
 function single(v: string | string[] | undefined): string | undefined {

@@ -3,7 +3,6 @@ import { applyCookies, browserOf } from '../../http/cookies.ts';
 import { requestMeta } from '../../http/request-meta.ts';
 import { deviceDonePage, deviceEntryPage } from '../../pages/device.ts';
 import { pageErrorHandler } from '../../pages/errors.ts';
-import { sendPage } from '../../pages/html.ts';
 import { pageForm, sendStep, signInUnavailable } from '../authorize/routes.ts';
 import { authenticateClient } from '../client-auth.ts';
 import type { OAuthDeps } from '../deps.ts';
@@ -35,7 +34,7 @@ export function deviceAuthorizationEndpoint(app: FastifyInstance, deps: OAuthDep
  * no-store) and CSRF rules as every page; POSTs answer 303.
  */
 export async function devicePages(app: FastifyInstance, deps: OAuthDeps): Promise<void> {
-  app.setErrorHandler(pageErrorHandler);
+  app.setErrorHandler(pageErrorHandler(deps.pages));
 
   app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/device', async function deviceEntry(request, reply) {
     const unavailable = signInUnavailable(deps, reply);
@@ -45,7 +44,7 @@ export async function devicePages(app: FastifyInstance, deps: OAuthDeps): Promis
     // verification_uri_complete fills the code in; the user still confirms it (nothing is looked up here).
     const prefilled = request.query.user_code;
     const userCode = typeof prefilled === 'string' && prefilled.length <= 20 ? prefilled : null;
-    return sendPage(reply, 200, deviceEntryPage({ csrf: form.csrf, userCode, message: null }));
+    return deps.pages.send(reply, 200, deviceEntryPage({ csrf: form.csrf, userCode, message: null }));
   });
 
   app.post('/device', async function deviceCodeEntered(request, reply) {
@@ -58,10 +57,10 @@ export async function devicePages(app: FastifyInstance, deps: OAuthDeps): Promis
     const step = await enterUserCode(deps, browser, typed);
     if (step.kind === 'redirect') return sendStep(reply, deps.config.issuer, step, 303);
     const again = entryForm(deps, browser);
-    return sendPage(reply, 400, deviceEntryPage({ csrf: again.csrf, userCode: typed !== undefined && typed.length <= 20 ? typed : null, message: step.message }));
+    return deps.pages.send(reply, 400, deviceEntryPage({ csrf: again.csrf, userCode: typed !== undefined && typed.length <= 20 ? typed : null, message: step.message }));
   });
 
   for (const approved of [true, false]) {
-    app.get(deviceDonePath(approved), async (_request, reply) => sendPage(reply, 200, deviceDonePage(approved)));
+    app.get(deviceDonePath(approved), async (_request, reply) => deps.pages.send(reply, 200, deviceDonePage(approved)));
   }
 }

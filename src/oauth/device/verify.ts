@@ -35,7 +35,7 @@ export function entryForm(deps: Pick<FlowDeps, 'config' | 'keyring' | 'random'>,
 export function checkEntryCsrf(deps: Pick<FlowDeps, 'config' | 'keyring'>, browser: Browser, given: string | undefined): void {
   const cookie = browser.cookie(flowCookies(deps.config.issuer).deviceEntry);
   if (cookie === null || !csrfMatches(deps.keyring, given, ENTRY_CSRF, 'entry', cookie)) {
-    throw new PageFailure(403, 'Request refused', 'The form expired or did not come from this page. Open the device page again.');
+    throw new PageFailure(403, 'Request refused: the form expired or did not come from this page', 'Open the device page again and enter the code.');
   }
 }
 

@@ -3,7 +3,7 @@ import { newAuditEvent, type AuditContext } from '../../domain/audit.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { ID_PREFIX, type IdGenerator } from '../../domain/ids.ts';
 import type { Keyring } from '../../domain/keyring.ts';
-import { keySchedule, type StoredSigningKey } from '../../domain/signing-key.ts';
+import { keySchedule, keyStates, type SigningKeyAdmin, type StoredSigningKey } from '../../domain/signing-key.ts';
 import type { Storage } from '../../storage/port.ts';
 import { generateSigningKey } from './generate.ts';
 import { KeyStore } from './key-store.ts';
@@ -76,4 +76,23 @@ export async function rotateSigningKey(deps: KeyDeps, context: AuditContext): Pr
   const retired = keySchedule(await deps.storage.signingKeys.list(), now, retentionMs(deps.config)).retired;
   await deps.storage.signingKeys.delete(retired);
   return key;
+}
+
+/**
+ * The signing keys for the management face (issue #14: `/portico/signing_keys`).
+ * After a rotation this node re-reads its key set at once; the others within
+ * their refresh interval, well inside the publish delay.
+ */
+export function signingKeyAdmin(deps: KeyDeps, keys: Pick<KeyStore, 'refresh'>): SigningKeyAdmin {
+  const list = async () => keyStates(await deps.storage.signingKeys.list(), deps.clock.now(), retentionMs(deps.config));
+  return {
+    list,
+    async rotate(ctx) {
+      const key = await rotateSigningKey(deps, ctx);
+      await keys.refresh();
+      const view = (await list()).find((k) => k.kid === key.kid);
+      if (!view) throw new Error('the new signing key is missing');
+      return view;
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Application, ApplicationPatch, ApplicationType } from '../../domain/application.ts';
+import type { Application, ApplicationFilter, ApplicationPatch, ApplicationType } from '../../domain/application.ts';
 import { assemblePage, planKeyset, type Page, type PageRequest } from '../../domain/pagination.ts';
 import type { RedirectUri } from '../../domain/redirect-uri.ts';
 import type { ApplicationRepository, NewApplication } from '../port.ts';
@@ -79,9 +79,10 @@ export class SqlApplications implements ApplicationRepository {
     return row ? toApplication(row) : null;
   }
 
-  async list(page: PageRequest, filter: { organizationId?: string }): Promise<Page<Application>> {
+  async list(page: PageRequest, filter: ApplicationFilter): Promise<Page<Application>> {
     let q = this.#db.selectFrom('connect_applications').selectAll();
     if (filter.organizationId !== undefined) q = q.where('organization_id', '=', filter.organizationId);
+    if (filter.type !== undefined) q = q.where('application_type', '=', filter.type);
     const rows = await applyKeyset(q, 'id', planKeyset(page)).execute();
     return assemblePage(page, rows.map(toApplication));
   }

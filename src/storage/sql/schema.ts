@@ -83,6 +83,8 @@ export interface ApiKeysTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** Issue #14: dashboard session keys expire; null: never. */
+  expires_at: string | null;
 }
 
 export interface IdempotencyKeysTable {

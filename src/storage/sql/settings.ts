@@ -17,4 +17,13 @@ export class SqlSettings implements SettingsRepository {
     await this.#db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
     return (await this.get(key))!;
   }
+
+  async put(key: string, value: string): Promise<void> {
+    await this.#db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const r = await this.#db.deleteFrom('settings').where('key', '=', key).executeTakeFirst();
+    return r.numDeletedRows > 0n;
+  }
 }

@@ -1,0 +1,286 @@
+// Issue #14: the dashboard in Debian's Chromium (playwright-core): an operator signs in, creates an
+// organization, an M2M application and a client secret, copies the secret from the page and uses it at
+// /oauth2/token, reloads (the secret is gone from the DOM and the response), deletes it (the token endpoint
+// refuses it); CSRF refused without the token; a keyboard-only pass; axe-core and screenshots of each page.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { browserSuiteOptions, chromiumPath, CHROMIUM_ARGS } from '../support/browser.ts';
+import { startMetadataServer } from '../support/metadata-server.ts';
+import { auditPage, cspViolations, writeAudits, type PageAudit } from '../support/page-audit.ts';
+import { tokenRequest } from '../support/seed.ts';
+import { api, startServer, type TestServer } from '../support/server.ts';
+
+const STEP_TIMEOUT = 10_000;
+const LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#0f766e"/><path d="M9 22V10h8a5 5 0 010 10h-4" stroke="#fff" stroke-width="3" fill="none"/></svg>';
+
+describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
+  let server: TestServer;
+  let assets: Awaited<ReturnType<typeof startMetadataServer>>;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const audits: PageAudit[] = [];
+  const refused: string[] = [];
+
+  before(async () => {
+    assets = await startMetadataServer();
+    const logo = assets.serve('/brand.svg', { body: LOGO, headers: { 'content-type': 'image/svg+xml' } });
+    server = await startServer('sqlite', { env: { PORTICO_BRAND_NAME: 'Acme Notes', PORTICO_BRAND_PRIMARY_COLOR: '#0f766e', PORTICO_BRAND_LOGO_URL: logo, PORTICO_BRAND_SUPPORT_URL: 'mailto:support@acme.example' } });
+    for (const name of ['Globex', 'Umbrella', 'Soylent']) await api(server, '/organizations', { method: 'POST', body: { name, domain_data: [{ domain: `${name.toLowerCase()}.example`, state: 'verified' }] } });
+    // The logo's https server has a certificate of its own; nothing else is fetched from outside.
+    browser = await chromium.launch({ executablePath: chromiumPath()!, args: [...CHROMIUM_ARGS, '--ignore-certificate-errors'] });
+  });
+  after(async () => {
+    writeAudits('dashboard', audits);
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await server?.close();
+    await assets?.close();
+  });
+
+  const newPage = async (): Promise<Page> => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
+    context.setDefaultTimeout(STEP_TIMEOUT);
+    contexts.push(context);
+    const page = await context.newPage();
+    cspViolations(page, refused);
+    return page;
+  };
+
+  const signIn = async (page: Page) => {
+    await page.goto(`${server.baseUrl}/dashboard`);
+    await page.locator('#api_key').fill(server.apiKey);
+    await page.getByRole('button', { name: 'Sign in with API key' }).click();
+    await page.waitForURL('**/dashboard/organizations');
+  };
+
+  it('issue #14: sign in, create an organization, an M2M app and a secret; the copied secret works at /oauth2/token; after a reload it is gone; once deleted it is refused', async () => {
+    const page = await newPage();
+    await page.goto(`${server.baseUrl}/dashboard`);
+    assert.match(page.url(), /\/dashboard\/sign-in$/);
+    await auditPage(page, 'dashboard-sign-in', audits);
+    await page.locator('#api_key').fill(server.apiKey);
+    await page.getByRole('button', { name: 'Sign in with API key' }).click();
+    await page.waitForURL('**/dashboard/organizations');
+    await auditPage(page, 'dashboard-organizations', audits);
+
+    await page.getByRole('link', { name: 'New organization' }).click();
+    await auditPage(page, 'dashboard-organization-new', audits);
+    await page.getByLabel('Name').fill('Initech');
+    await page.getByLabel('External ID (optional)').fill('initech');
+    await page.getByRole('button', { name: 'Create organization' }).click();
+    await page.waitForURL(/\/dashboard\/organizations\/org_[0-9A-Z]{26}\?done=created$/);
+    assert.match(await page.locator('main').innerText(), /Organization created\./);
+    await auditPage(page, 'dashboard-organization', audits);
+
+    await page.getByRole('link', { name: 'New application' }).click();
+    await page.locator('#app-name').fill('Billing sync');
+    await page.getByLabel('Machine-to-machine (M2M)').check();
+    assert.equal(await page.getByLabel('Redirect URIs').isVisible(), false, 'the OAuth-only fields hide for an M2M app');
+    assert.equal(await page.locator('#app-org').inputValue(), new URL(page.url()).searchParams.get('organization_id'), 'the organization it came from is chosen');
+    await page.getByLabel('Scopes (optional)').fill('invoices:read invoices:write');
+    await auditPage(page, 'dashboard-application-new', audits);
+    await page.getByRole('button', { name: 'Create application' }).click();
+    await page.waitForURL(/\/dashboard\/applications\/conn_app_[0-9A-Z]{26}\?done=created$/);
+    const appUrl = page.url().replace(/\?.*$/, '');
+    const clientId = await page.locator('#client-id').innerText();
+    assert.match(await page.locator('#secret-limit').innerText(), /0 of at most 5 secrets/);
+    await auditPage(page, 'dashboard-application', audits);
+
+    await page.getByRole('button', { name: 'Create client secret' }).click();
+    await page.waitForURL('**/secrets/new');
+    assert.match(await page.getByRole('alert').innerText(), /only time it is shown/);
+    await page.getByRole('button', { name: 'Copy secret' }).click();
+    assert.equal(await page.locator('[data-copy-status]').last().innerText(), 'Copied to the clipboard.');
+    const copied = await page.evaluate<string>('navigator.clipboard.readText()');
+    assert.match(copied, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(copied, await page.locator('#new-secret').inputValue());
+    await auditPage(page, 'dashboard-secret-new', audits);
+
+    const token = await tokenRequest(server, { grant_type: 'client_credentials', scope: 'invoices:read' }, { id: clientId, secret: copied });
+    assert.equal(token.status, 200, await token.clone().text());
+
+    const reloaded = await page.reload();
+    assert.equal(reloaded?.headers()['cache-control'], 'no-store');
+    assert.ok(!(await reloaded!.text()).includes(copied), 'the reloaded response does not carry the secret');
+    assert.ok(!(await page.content()).includes(copied), 'nor does the DOM');
+    assert.equal(await page.locator('#new-secret').count(), 0);
+    assert.match(await page.locator('h1').innerText(), /no longer shown/);
+    await page.goBack();
+    assert.ok(!(await page.content()).includes(copied), 'going back shows no cached copy either');
+
+    await page.goto(appUrl);
+    const row = page.locator('tbody tr', { hasText: copied.slice(-6) });
+    assert.match(await row.innerText(), /just now/, 'last used, relative');
+    await auditPage(page, 'dashboard-application-secrets', audits);
+    await row.getByRole('link', { name: /Delete/ }).click();
+    await auditPage(page, 'dashboard-secret-delete', audits);
+    await page.getByRole('button', { name: 'Delete secret' }).click();
+    await page.waitForURL(/done=secret_deleted/);
+    assert.match(await page.locator('main').innerText(), /Client secret deleted/);
+    const refusedToken = await tokenRequest(server, { grant_type: 'client_credentials' }, { id: clientId, secret: copied });
+    assert.equal(refusedToken.status, 401);
+  });
+
+  it('issue #14: a form posted without its CSRF token is refused (403) and changes nothing', async () => {
+    const page = await newPage();
+    await signIn(page);
+    await page.goto(`${server.baseUrl}/dashboard/organizations/new`);
+    await page.getByLabel('Name').fill('Forged Corp');
+    await page.evaluate(`document.querySelector('main input[name="csrf"]').remove()`);
+    const answer = page.waitForResponse((r) => r.request().method() === 'POST');
+    await page.getByRole('button', { name: 'Create organization' }).click();
+    assert.equal((await answer).status(), 403);
+    await page.waitForLoadState();
+    assert.match(await page.locator('h1').innerText(), /Request refused/);
+    await auditPage(page, 'dashboard-error-403', audits);
+    const found = (await (await api(server, '/organizations?search=Forged')).json()) as { data: unknown[] };
+    assert.equal(found.data.length, 0);
+  });
+
+  it('issue #14: keyboard only: sign in, create an organization, an M2M application and a secret, copy it, sign out; focus is always visible', async () => {
+    const page = await newPage();
+    await page.goto(`${server.baseUrl}/dashboard/sign-in`);
+    /**
+     * Presses Tab until the focused element (`el` in the `matches` expression, run in the page)
+     * matches; fails if that takes more than `max` presses or the focus ring is not drawn.
+     */
+    const tabTo = async (description: string, matches: string, max = 40) => {
+      for (let i = 0; i < max; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate<boolean>(`((el) => ${matches})(document.activeElement)`)) {
+          const ring = await page.evaluate<boolean>(`((s) => s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2)(getComputedStyle(document.activeElement))`);
+          assert.ok(ring, `focus on ${description} is visible`);
+          return;
+        }
+      }
+      assert.fail(`Tab never reached ${description}`);
+    };
+    const byText = (text: string) => `el.textContent.trim() === ${JSON.stringify(text)}`;
+    const byId = (id: string) => `el.id === ${JSON.stringify(id)}`;
+
+    assert.equal(await page.evaluate<string>('document.activeElement.id'), 'api_key', 'the sign-in page starts in the API key field');
+    await page.keyboard.type(server.apiKey);
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/dashboard/organizations');
+    await tabTo('the skip link', byText('Skip to content'), 1);
+
+    await tabTo('New organization', byText('New organization'));
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/organizations/new');
+    await tabTo('the name field', byId('org-name'));
+    await page.keyboard.type('Keyboard Ltd');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/done=created/);
+
+    await tabTo('New application', byText('New application'));
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/applications/new**');
+    await tabTo('the name field', byId('app-name'));
+    await page.keyboard.type('Keyboard backend');
+    await tabTo('the type radios', `el.getAttribute('name') === 'kind'`);
+    assert.equal(await page.evaluate<string>('document.activeElement.value'), 'm2m', 'M2M is the type chosen by default');
+    await tabTo('the create button', byText('Create application'));
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/applications\/conn_app_.*done=created/);
+
+    await tabTo('Create client secret', byText('Create client secret'));
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/secrets/new');
+    await tabTo('the copy button', byText('Copy secret'));
+    await page.keyboard.press('Enter');
+    await page.locator('[data-copy-status]', { hasText: 'Copied' }).waitFor();
+    assert.equal(await page.evaluate<string>('navigator.clipboard.readText()'), await page.locator('#new-secret').inputValue());
+
+    await tabTo('Sign out', byText('Sign out'));
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/dashboard/sign-in?signed_out=1');
+    assert.match(await page.locator('main').innerText(), /You are signed out/);
+  });
+
+  it('issue #14: every other page: filtered lists, API keys (shown once, revoke), signing keys (rotate), events, confirmations, not found', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const orgs = (await (await api(server, '/organizations?search=Initech')).json()) as { data: { id: string }[] };
+    const orgId = orgs.data[0]!.id;
+
+    await page.goto(`${server.baseUrl}/dashboard/organizations?search=glob`);
+    assert.match(await page.locator('tbody').innerText(), /Globex/);
+    assert.doesNotMatch(await page.locator('tbody').innerText(), /Umbrella/);
+
+    await page.goto(`${server.baseUrl}/dashboard/applications`);
+    await page.getByLabel('Organization').selectOption({ label: 'Initech' });
+    await page.getByLabel('Type').selectOption('m2m');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/application_type=m2m/);
+    assert.match(await page.locator('tbody').innerText(), /Billing sync/);
+    assert.doesNotMatch(await page.locator('tbody').innerText(), /Keyboard backend/);
+    await auditPage(page, 'dashboard-applications', audits);
+
+    await page.goto(`${server.baseUrl}/dashboard/applications/new`);
+    await page.locator('#app-name').fill('Partner portal');
+    await page.getByLabel('OAuth, third-party').check();
+    await page.getByLabel('Redirect URIs').fill('http://partner.example/callback');
+    await page.getByRole('button', { name: 'Create application' }).click();
+    await page.locator('#form-errors').waitFor();
+    assert.equal(await page.evaluate<string>('document.activeElement.id'), 'form-errors', 'focus moves to what to fix');
+    const problems = await page.locator('#form-errors').innerText();
+    assert.match(problems, /Choose the organization that owns this application/);
+    assert.match(problems, /http is allowed only for localhost/);
+    await auditPage(page, 'dashboard-application-invalid', audits);
+
+    await page.goto(`${server.baseUrl}/dashboard/api-keys`);
+    await page.getByLabel('Name').fill('billing backend');
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    await page.waitForURL(/\/api-keys\/api_key_.*\/new$/);
+    const key = await page.locator('#new-secret').inputValue();
+    assert.equal((await fetch(`${server.baseUrl}/organizations`, { headers: { authorization: `Bearer ${key}` } })).status, 200);
+    await auditPage(page, 'dashboard-api-key-new', audits);
+    await page.getByRole('link', { name: 'Done: I have copied it' }).click();
+    assert.ok(!(await page.content()).includes(key));
+    await auditPage(page, 'dashboard-api-keys', audits);
+    await page.locator('tbody tr', { hasText: 'billing backend' }).getByRole('link', { name: /Revoke/ }).click();
+    await auditPage(page, 'dashboard-api-key-revoke', audits);
+    await page.getByRole('button', { name: 'Revoke key' }).click();
+    await page.waitForURL(/done=revoked/);
+    assert.equal((await fetch(`${server.baseUrl}/organizations`, { headers: { authorization: `Bearer ${key}` } })).status, 401);
+
+    await page.goto(`${server.baseUrl}/dashboard/signing-keys`);
+    const before = await page.locator('tbody tr').count();
+    await page.getByRole('button', { name: 'Rotate signing key' }).click();
+    await page.waitForURL(/rotated=/);
+    assert.equal(await page.locator('tbody tr').count(), before + 1);
+    assert.match(await page.locator('tbody').innerText(), /Published, signs soon/);
+    await auditPage(page, 'dashboard-signing-keys', audits);
+
+    await page.goto(`${server.baseUrl}/dashboard/events`);
+    await page.locator('#f-event').fill('connect_application_secret.deleted');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/events=connect_application_secret.deleted/);
+    const rows = page.locator('tbody tr');
+    assert.ok((await rows.count()) >= 1);
+    for (const text of await rows.allInnerTexts()) assert.match(text, /connect_application_secret\.deleted/);
+    await auditPage(page, 'dashboard-events', audits);
+
+    await page.goto(`${server.baseUrl}/dashboard/organizations/${orgId}/delete`);
+    assert.match(await page.locator('main').innerText(), /and its 1 application/);
+    await auditPage(page, 'dashboard-organization-delete', audits);
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.waitForURL(`**/dashboard/organizations/${orgId}`);
+
+    const app = (await (await api(server, `/connect/applications?organization_id=${orgId}`)).json()) as { data: { id: string }[] };
+    await page.goto(`${server.baseUrl}/dashboard/applications/${app.data[0]!.id}/delete`);
+    await auditPage(page, 'dashboard-application-delete', audits);
+    await page.getByRole('button', { name: 'Delete application' }).click();
+    await page.waitForURL(/done=deleted/);
+
+    const missing = await page.goto(`${server.baseUrl}/dashboard/organizations/org_01NOTHERE0000000000000000`);
+    assert.equal(missing?.status(), 404);
+    await auditPage(page, 'dashboard-error-404', audits);
+  });
+
+  it('issue #14: the CSP refused nothing any dashboard page needs (no inline script or style anywhere)', () => {
+    assert.deepEqual(refused, []);
+  });
+});

@@ -1,0 +1,124 @@
+// Issue #14: the dashboard's webhooks (issue #13's endpoints) and client secret expiry in Chromium: add an
+// endpoint (its signing secret shown once, gone after a reload), see a delivery fail and be retried with its
+// attempts, disable and delete it; create a secret that expires and see its expiry listed; axe and
+// screenshots of each page.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { browserSuiteOptions, chromiumPath, CHROMIUM_ARGS } from '../support/browser.ts';
+import { manualClock } from '../support/oauth-deps.ts';
+import { auditPage, cspViolations, writeAudits, type PageAudit } from '../support/page-audit.ts';
+import { api, startServer, type TestServer } from '../support/server.ts';
+import { drain, startReceiver, verifyWithSdk, webhookWorker, type Receiver } from '../support/webhooks.ts';
+
+describe('issue #14: dashboard webhooks and secret expiry in Chromium', browserSuiteOptions(), () => {
+  let server: TestServer;
+  let receiver: Receiver;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const clock = manualClock();
+  const audits: PageAudit[] = [];
+  const refused: string[] = [];
+
+  before(async () => {
+    server = await startServer('sqlite', { clock, env: { PORTICO_BRAND_NAME: 'Acme Notes', PORTICO_BRAND_PRIMARY_COLOR: '#0f766e', PORTICO_OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'on' } });
+    receiver = await startReceiver();
+    browser = await chromium.launch({ executablePath: chromiumPath()!, args: CHROMIUM_ARGS });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
+    context.setDefaultTimeout(10_000);
+    page = await context.newPage();
+    cspViolations(page, refused);
+    await page.goto(`${server.baseUrl}/dashboard`);
+    await page.locator('#api_key').fill(server.apiKey);
+    await page.getByRole('button', { name: 'Sign in with API key' }).click();
+    await page.waitForURL('**/dashboard/organizations');
+  });
+  after(async () => {
+    writeAudits('dashboard-webhooks', audits);
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+    await receiver?.close();
+  });
+
+  it('issue #14: add an endpoint (secret shown once), a failed delivery with its attempts, retry, disable, delete', async () => {
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.waitForURL('**/dashboard/webhooks');
+    await page.getByLabel(/^Endpoint URL/).fill('ftp://nope.example/hook');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.locator('#form-errors').waitFor();
+    assert.match(await page.locator('#form-errors').innerText(), /Subscribe to at least one event\./, "the API's own words for the problem");
+    await page.getByLabel(/^Endpoint URL/).fill(`${receiver.url}/portico-events`);
+    await page.getByLabel('organization.created').check();
+    await page.getByLabel('connect_application.created').check();
+    await auditPage(page, 'dashboard-webhooks', audits);
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.waitForURL(/\/dashboard\/webhooks\/we_[0-9A-Z]{26}\/new$/);
+    await page.getByRole('button', { name: 'Copy secret' }).click();
+    const secret = await page.evaluate<string>('navigator.clipboard.readText()');
+    assert.ok(secret.length >= 20);
+    await auditPage(page, 'dashboard-webhook-secret-new', audits);
+    const reloaded = await page.reload();
+    assert.ok(!(await reloaded!.text()).includes(secret), 'a reload does not carry the secret');
+    assert.match(await page.locator('h1').innerText(), /no longer shown/);
+    await page.getByRole('link', { name: 'Back to the endpoint' }).click();
+    assert.ok(!(await page.content()).includes(secret), 'the endpoint page shows only the masked secret');
+
+    receiver.respond = ({ n }) => (n === 1 ? 500 : 200);
+    await api(server, '/organizations', { method: 'POST', body: { name: 'Hooked Inc' } });
+    const worker = webhookWorker(server, clock);
+    await drain(worker);
+    await page.reload();
+    const row = page.locator('tbody tr', { hasText: 'organization.created' });
+    assert.match(await row.innerText(), /Pending[\s\S]*HTTP 500/);
+    await row.getByRole('button', { name: /Retry now/ }).click();
+    await page.waitForURL(/done=retried/);
+    await drain(worker);
+    await page.reload();
+    assert.match(await page.locator('tbody tr', { hasText: 'organization.created' }).innerText(), /Delivered/);
+    const received = receiver.received.at(-1)!;
+    assert.equal((await verifyWithSdk(received, secret)).event, 'organization.created', 'the copied secret verifies the delivery with the WorkOS SDK');
+    await auditPage(page, 'dashboard-webhook', audits);
+
+    await page.locator('tbody tr', { hasText: 'organization.created' }).getByRole('link', { name: /^event_/ }).click();
+    assert.deepEqual((await page.locator('tbody tr').allInnerTexts()).map((t) => /HTTP \d+/.exec(t)?.[0]), ['HTTP 500', 'HTTP 200']);
+    await auditPage(page, 'dashboard-webhook-attempts', audits);
+    await page.goBack();
+
+    await page.getByRole('button', { name: 'Disable endpoint' }).click();
+    await page.waitForURL(/done=disabled/);
+    assert.match(await page.locator('dl.facts').innerText(), /Disabled/);
+    await page.getByRole('link', { name: 'Delete endpoint' }).click();
+    await auditPage(page, 'dashboard-webhook-delete', audits);
+    await page.getByRole('button', { name: 'Delete endpoint' }).click();
+    await page.waitForURL(/\/dashboard\/webhooks\?done=deleted/);
+    const left = (await (await api(server, '/webhook_endpoints')).json()) as { data: unknown[] };
+    assert.equal(left.data.length, 0);
+  });
+
+  it('issue #14: a client secret created to expire in 30 days lists its expiry; one without expiry says Never', async () => {
+    const org = (await (await api(server, '/organizations', { method: 'POST', body: { name: 'Expiring Co' } })).json()) as { id: string };
+    const app = (await (await api(server, '/connect/applications', { method: 'POST', body: { name: 'Rotating job', application_type: 'm2m', organization_id: org.id } })).json()) as { id: string };
+    await page.goto(`${server.baseUrl}/dashboard/applications/${app.id}`);
+    await page.getByRole('button', { name: 'Create client secret' }).click();
+    await page.waitForURL('**/secrets/new');
+    await page.getByRole('link', { name: 'Done: I have copied it' }).click();
+    await page.getByLabel('Expires').selectOption('30');
+    await page.getByRole('button', { name: 'Create client secret' }).click();
+    await page.waitForURL('**/secrets/new');
+    await page.getByRole('link', { name: 'Done: I have copied it' }).click();
+    const rows = await page.locator('section[aria-labelledby="secrets"] tbody tr').allInnerTexts();
+    assert.equal(rows.length, 2);
+    assert.match(await page.locator('section[aria-labelledby="secrets"] thead').innerText(), /Expires/i);
+    assert.equal(rows.filter((r) => /in 30 days/.test(r)).length, 1, rows.join(' | '));
+    assert.equal(rows.filter((r) => /Never\s+Never/.test(r)).length, 1, 'never used, never expires');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await auditPage(page, 'dashboard-application-secrets-expiry', audits);
+  });
+
+  it('issue #14: the CSP refused nothing on the webhook pages', () => {
+    assert.deepEqual(refused, []);
+  });
+});
