@@ -65,18 +65,18 @@ it('issue #7: PORTICO_TRUST_PROXY takes a hop count or addresses/CIDRs, and refu
   }
 });
 
-it('issue #12: PORTICO_SIGNING picks the process layout: async signs on the threadpool with a process per two cores, sync with one per core', async () => {
+it('issue #12: PORTICO_SIGNING picks where tokens are signed (async: the threadpool, the default; sync: the event loop), one process per core either way', async () => {
   const { defaultWorkers, signingThreads } = await import('./config/server.ts');
   const { availableParallelism } = await import('node:os');
   const cores = availableParallelism();
   assert.equal(loadConfig({}).signing, 'async');
-  assert.equal(loadConfig({}).workers, Math.max(1, Math.floor(cores / 2)));
+  assert.equal(loadConfig({}).workers, cores);
   assert.equal(loadConfig({ PORTICO_SIGNING: 'sync' }).workers, cores);
   assert.equal(loadConfig({ PORTICO_SIGNING: 'sync', PORTICO_WORKERS: '3' }).workers, 3);
   assert.equal(loadConfig({ PORTICO_WORKERS: '3' }).workers, 3);
   assert.throws(() => loadConfig({ PORTICO_SIGNING: 'threads' }), (e: unknown) => e instanceof ConfigError && e.message.startsWith('PORTICO_SIGNING'));
   // The layouts themselves, on machines of other sizes.
-  assert.deepEqual([1, 2, 3, 8, 64].map((n) => defaultWorkers('async', n)), [1, 1, 1, 4, 32]);
+  assert.deepEqual([1, 2, 3, 8, 64].map((n) => defaultWorkers('async', n)), [1, 2, 3, 8, 64]);
   assert.deepEqual([1, 2, 8].map((n) => defaultWorkers('sync', n)), [1, 2, 8]);
   // Threads per process: its share of the cores, at least two; none chosen for sync signing.
   assert.equal(signingThreads('async', 1, 2), 2);

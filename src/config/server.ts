@@ -2,11 +2,14 @@ import { availableParallelism } from 'node:os';
 import { ConfigError, fail, isAddressOrCidr, LOG_LEVELS, PROXY_NAMES, seconds, type Setting } from './schema.ts';
 
 /**
- * Issue #12, measured with bench:token on 2 cores: asynchronous signing is at its best with one process
- * per two cores (its signatures take the other core); synchronous signing needs a process per core.
+ * Issue #12, measured with bench:token on 2 cores (README "Performance"): one process per core in both
+ * modes. Asynchronous signing with one process per two cores left a core's worth of JavaScript unused
+ * (ES256: 3,302 against 3,760 req/s with a process per core; the management API lost 19-34%), and it
+ * was no faster for RS256; so the signing mode no longer changes the process count. Kept as a function
+ * of the mode so the benchmark and the settings share one rule.
  */
-export function defaultWorkers(signing: 'async' | 'sync', cores: number): number {
-  return signing === 'async' ? Math.max(1, Math.floor(cores / 2)) : cores;
+export function defaultWorkers(_signing: 'async' | 'sync', cores: number): number {
+  return Math.max(1, cores);
 }
 
 /**
@@ -131,7 +134,7 @@ export const SERVER_SETTINGS = [
     key: 'signing',
     env: ['PORTICO_SIGNING'],
     description:
-      'Where tokens are signed. `async`: with node:crypto\'s callback form on libuv\'s threadpool, so a process goes on parsing and answering requests while its signatures are made (`UV_THREADPOOL_SIZE` threads per process; Portico sets it to cores / workers, at least 2, unless you set it). `sync`: on the event loop, one process per core. See "Performance" in the README for the measurements behind the default.',
+      'Where tokens are signed. `async`: with node:crypto\'s callback form on libuv\'s threadpool, so a process goes on parsing and answering requests while its signatures are made (`UV_THREADPOOL_SIZE` threads per process; Portico sets it to cores / workers, at least 2, unless you set it). `sync`: on the event loop. See "Performance" in the README for the measurements behind the default.',
     defaultText: '`async`',
     parse(raw) {
       if (raw === undefined) return 'async';
@@ -143,8 +146,8 @@ export const SERVER_SETTINGS = [
     key: 'workers',
     env: ['PORTICO_WORKERS'],
     description:
-      'Server processes sharing the port (node:cluster); `1` runs a single process. Default: one per two cores with `PORTICO_SIGNING=async` (the threadpool uses the other core), one per core with `sync`.',
-    defaultText: 'cores / 2 (async signing), cores (sync)',
+      'Server processes sharing the port (node:cluster); `1` runs a single process. Default: one per core (with `PORTICO_SIGNING=async` each process signs on a threadpool of its own; see `PORTICO_SIGNING`).',
+    defaultText: 'number of cores',
     parse(raw, _env, partial) {
       if (raw === undefined) return defaultWorkers(partial.signing ?? 'async', availableParallelism());
       if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 256) fail('PORTICO_WORKERS', 'must be an integer between 1 and 256', raw);
