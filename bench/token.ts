@@ -1,15 +1,21 @@
 /**
- * Token endpoint benchmark (issues #3 and #4). Not a test: `npm test` never runs it.
+ * Token endpoint benchmark (issues #3, #4 and #12). Not a test: `npm test` never runs it.
  *
- *   npm run bench:token -- [--alg RS256|ES256|both] [--duration 10] [--warmup 2] [--workers <cores>]
- *                          [--connections 50] [--large 1000000] [--rounds 1] [--profile]
- *                          [--only portico,code-exchange,refresh,oidc-provider,ceiling,large,wrong-secret]
+ *   npm run bench:token -- [--alg RS256|ES256|both] [--duration 10] [--warmup 2] [--signing async|sync]
+ *                          [--workers <n>] [--connections 50] [--large 1000000] [--rounds 1] [--profile]
+ *                          [--only portico,code-exchange,refresh,oidc-provider,ceiling,layouts,c10,large,wrong-secret]
+ *
+ * Issue #12: Portico and the ceiling run in one process layout (--signing and
+ * --workers; default: what `npm start` does), oidc-provider in its own best
+ * (one process per core, synchronous). `layouts` adds both in the other
+ * signing layout, `c10` both at 10 connections. The issue's ratios end the
+ * report as a pass/fail table, measured and per CPU-second.
  *
  * `POST /oauth2/token` at 50 connections (autocannon, in this process), one
  * target at a time, each after an unmeasured warm-up with the same kind of
- * requests. Every target runs in its own process tree with the same number
- * of server processes (a node:cluster primary plus --workers workers; one
- * process when --workers 1). The client_credentials targets get
+ * requests. Every target runs in its own process tree (a node:cluster
+ * primary plus its workers; one process with one worker), in the layouts
+ * above. The client_credentials targets get
  * byte-identical requests:
  *
  *   POST /oauth2/token   Authorization: Basic <client_id:secret>
