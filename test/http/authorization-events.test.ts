@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../../src/domain/clock.ts';
 import { pkcePair, runAuthorization } from '../support/oauth-flow.ts';
+import { deviceSignInOverHttp, startDeviceOverHttp } from '../support/device-http.ts';
 import { api, startServer, type TestServer } from '../support/server.ts';
 import { drain, startReceiver, verifyWithSdk, webhookWorker, type Receiver } from '../support/webhooks.ts';
 
@@ -74,4 +75,25 @@ describe('issue #13: authorization events as webhooks', () => {
     assert.equal((await api(server, `/user_management/users/${ok.userId}/authorized_applications/${appId}`, { method: 'DELETE' })).status, 204);
     assert.deepEqual((await delivered()).map((e) => e.event), ['authorized_application.deleted']);
   });
+
+  it('issue #13 (merged with issue #11): a device sign-in records the same events: approved, then declined', async () => {
+    const cli = (await (await api(server, '/connect/applications', {
+      method: 'POST',
+      body: { name: 'CLI', application_type: 'oauth', is_first_party: true, uses_pkce: true, redirect_uris: [{ uri: 'http://127.0.0.1/cb' }] },
+    })).json()) as { id: string; client_id: string };
+    const deviceUser = { id: 'device-events-user', email: 'device-events@example.test' };
+    const approved = await startDeviceOverHttp(server, cli.client_id, 'openid');
+    const first = await deviceSignInOverHttp(server, { userCode: approved.user_code, user: deviceUser });
+    assert.equal(first.final.pathname, '/device/approved');
+    let events = await delivered();
+    assert.deepEqual(events.map((e) => e.event), ['authentication.oauth_succeeded', 'authorized_application.granted']);
+    assert.equal((events[1]!.data as unknown as { application_id: string }).application_id, cli.id);
+    const denied = await startDeviceOverHttp(server, cli.client_id, 'openid');
+    const second = await deviceSignInOverHttp(server, { userCode: denied.user_code, user: deviceUser, jar: first.jar, decision: 'deny' });
+    assert.equal(second.final.pathname, '/device/denied');
+    events = await delivered();
+    assert.deepEqual(events.map((e) => e.event), ['authentication.oauth_failed']);
+    assert.equal((events[0]!.data as unknown as { error: { code: string } }).error.code, 'access_denied');
+  });
 });
+

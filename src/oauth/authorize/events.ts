@@ -3,7 +3,8 @@ import { newAuditEvent, type AuditContext } from '../../domain/audit.ts';
 import type { Consent, Interaction } from '../../domain/authorization.ts';
 import type { RequestMeta } from '../../domain/request-meta.ts';
 import { isSubset } from '../../domain/scopes.ts';
-import type { Repositories } from '../../storage/port.ts';
+import type { ConsentKey, Repositories } from '../../storage/port.ts';
+import { ID_PREFIX } from '../../domain/ids.ts';
 import type { OAuthDeps } from '../deps.ts';
 
 /**
@@ -41,6 +42,24 @@ export async function recordAuthorized(tx: Repositories, deps: EventDeps, meta: 
     await tx.audit.record(newAuditEvent(deps, 'authorized_application.granted', consent.organizationId, data, ctx));
   }
   await tx.audit.record(newAuditEvent(deps, 'authentication.oauth_succeeded', consent.organizationId, await authenticationData(tx, consent.userId, app, meta, 'succeeded'), ctx));
+}
+
+/**
+ * In `tx`: the consent an approval gives (recorded, or widened) and its events, for a code (flow.ts) and a
+ * device sign-in (device/approve.ts) alike.
+ */
+export async function grantConsent(
+  tx: Repositories,
+  deps: EventDeps,
+  meta: RequestMeta,
+  app: Application,
+  key: ConsentKey,
+  grant: { readonly scopes: readonly string[]; readonly claims: Readonly<Record<string, string>>; readonly at: Date },
+): Promise<Consent> {
+  const before = await tx.consents.find(key);
+  const consent = await tx.consents.grant(key, { newId: deps.ids(ID_PREFIX.authorizedApplication), scopes: grant.scopes, claims: grant.claims, at: grant.at });
+  await recordAuthorized(tx, deps, meta, app, before, consent);
+  return consent;
 }
 
 /** The user declined (or kept another session): the authorization failed with access_denied. */

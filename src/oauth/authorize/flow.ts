@@ -12,7 +12,7 @@ import type { Membership } from '../../storage/port.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { approveDevice, denyDevice } from '../device/approve.ts';
 import { tokenDigest } from '../tokens/issue.ts';
-import { recordAuthorized, recordDenied } from './events.ts';
+import { grantConsent, recordDenied } from './events.ts';
 import { responseRedirect } from './redirects.ts';
 
 /** An authorization must be finished within ten minutes of /oauth2/authorize. */
@@ -267,9 +267,7 @@ export async function issueCode(
   await deps.storage.transaction(async (tx) => {
     if (!(await tx.interactions.finish(interaction.id, now))) throw expiredAuthorization();
     const key = { userId: interaction.userId, applicationId: app.id, organizationId, resource: req.resource };
-    const before = await tx.consents.find(key);
-    const consent = await tx.consents.grant(key, { newId: deps.ids(ID_PREFIX.authorizedApplication), scopes: req.scopes, claims, at: now });
-    await recordAuthorized(tx, deps, meta, app, before, consent);
+    const consent = await grantConsent(tx, deps, meta, app, key, { scopes: req.scopes, claims, at: now });
     await tx.codes.create({
       digest: tokenDigest(deps, code),
       clientId: app.clientId,

@@ -1,9 +1,8 @@
 import type { Application } from '../../domain/application.ts';
 import type { Interaction, SignedInInteraction } from '../../domain/authorization.ts';
 import { PageFailure } from '../../domain/errors.ts';
-import { ID_PREFIX } from '../../domain/ids.ts';
 import type { RequestMeta } from '../../domain/request-meta.ts';
-import { recordAuthorized, recordDenied } from '../authorize/events.ts';
+import { grantConsent, recordDenied } from '../authorize/events.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { openUserCode } from './start.ts';
 
@@ -46,11 +45,9 @@ export async function approveDevice(
   const now = deps.clock.now();
   await deps.storage.transaction(async (tx) => {
     if (!(await tx.interactions.finish(interaction.id, now))) throw noLongerValid();
+    // Issue #13: the same consent and events as a browser sign-in, in this transaction (their deliveries are enqueued with it).
     const key = { userId: interaction.userId, applicationId: app.id, organizationId, resource: device.resource };
-    const before = await tx.consents.find(key);
-    const consent = await tx.consents.grant(key, { newId: deps.ids(ID_PREFIX.authorizedApplication), scopes: device.scopes, claims, at: now });
-    // Issue #13: the same events as a browser sign-in, in this transaction (their deliveries are enqueued with it).
-    await recordAuthorized(tx, deps, meta, app, before, consent);
+    const consent = await grantConsent(tx, deps, meta, app, key, { scopes: device.scopes, claims, at: now });
     const grant = { clientId: app.clientId, userId: interaction.userId, consentId: consent.id, scopes: device.scopes, resource: device.resource, organizationId, claims, authTime: interaction.completedAt ?? now };
     if (!(await tx.deviceAuthorizations.approve(device.id, grant, now))) throw noLongerValid();
   });
