@@ -7,7 +7,6 @@ import type { User } from '../../domain/user.ts';
 import type { Repositories } from '../../storage/port.ts';
 import type { OAuthDeps } from '../deps.ts';
 import type { KeyStore, Signer } from '../keys/key-store.ts';
-import { revokeFamily } from './family.ts';
 import { signJwt, type AccessTokenClaims } from './jwt.ts';
 
 /** RFC 6749 §5.1 successful response (plus OIDC's id_token). */
@@ -195,10 +194,9 @@ export async function signUserTokens(
   options: { readonly refresh: PlannedRefresh | null; readonly nonce: string | null; readonly user: User },
 ): Promise<TokenResponse> {
   const { refresh } = options;
-  // A code reuse racing this exchange revoked the family before the refresh row existed. It did revoke our
-  // access token, which tells us to revoke the refresh token we stored too. The answer still goes out
-  // (the code was spent exactly once), carrying tokens that no longer work.
-  if (refresh !== null && (await deps.storage.revocations.isRevoked(access.jti))) await revokeFamily(deps, refresh.row.familyId, app.clientId);
+  // No re-check for a racing code reuse here (issue #12): the code grant spends the code and stores the refresh
+  // token in one transaction, so a reuse, which waits for that commit, always finds the token to revoke; and a
+  // device code presented again revokes nothing (issue #11).
   const [accessToken, idToken] = await Promise.all([
     signUserAccessToken(deps, app, grant, scopes, access),
     scopes.includes('openid') ? issueIdToken(deps, app, grant, scopes, options.user, options.nonce) : undefined,

@@ -4,6 +4,7 @@ import type { ClientCredentials } from '../port.ts';
 import { toApplication } from './applications.ts';
 import { fromIsoOrNull } from './rows.ts';
 import type { ConnectApplicationsTable } from './schema.ts';
+import { isBusy } from './sqlite.ts';
 
 /**
  * Issue #12: the token endpoint's credential lookup on `node:sqlite` without
@@ -42,12 +43,6 @@ export interface CredentialReader {
   /** As `findCredentials(clientId, now)`; `undefined` when the database was busy (the caller falls back). */
   find(clientId: string, nowIso: string): ClientCredentials | null | undefined;
   close(): void;
-}
-
-/** SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes. */
-function isBusy(err: unknown): boolean {
-  const e = err as { code?: unknown; errcode?: unknown };
-  return e?.code === 'ERR_SQLITE_ERROR' && typeof e.errcode === 'number' && (e.errcode & 0xff) >= 5 && (e.errcode & 0xff) <= 6;
 }
 
 /** A reader on the database file at `path`; null for `:memory:` (a second connection would be another database). */

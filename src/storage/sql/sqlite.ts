@@ -29,7 +29,7 @@ const STATEMENT_CACHE = 256;
 type Param = null | number | bigint | string | NodeJS.ArrayBufferView;
 
 /** SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes. */
-function isBusy(err: unknown): boolean {
+export function isBusy(err: unknown): boolean {
   const e = err as { code?: unknown; errcode?: unknown };
   return e?.code === 'ERR_SQLITE_ERROR' && typeof e.errcode === 'number' && (e.errcode & 0xff) >= 5 && (e.errcode & 0xff) <= 6;
 }
