@@ -92,7 +92,11 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
     await page.waitForURL('**/secrets/new');
     assert.match(await page.getByRole('alert').innerText(), /only time it is shown/);
     await page.getByRole('button', { name: 'Copy secret' }).click();
-    assert.equal(await page.locator('[data-copy-status]').last().innerText(), 'Copied to the clipboard.');
+    // The copy is asynchronous (navigator.clipboard.writeText): wait for the status the page announces, whichever it
+    // is, then require the success one. Reading it at once raced the write and failed CI on a loaded machine.
+    const status = page.locator('[data-copy-status]').last();
+    await page.waitForFunction((el) => (el?.textContent ?? '') !== '', await status.elementHandle());
+    assert.equal(await status.innerText(), 'Copied to the clipboard.');
     const copied = await page.evaluate<string>('navigator.clipboard.readText()');
     assert.match(copied, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(copied, await page.locator('#new-secret').inputValue());
@@ -238,6 +242,7 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
     assert.equal((await fetch(`${server.baseUrl}/organizations`, { headers: { authorization: `Bearer ${key}` } })).status, 200);
     await auditPage(page, 'dashboard-api-key-new', audits);
     await page.getByRole('link', { name: 'Done: I have copied it' }).click();
+    await page.waitForURL('**/dashboard/api-keys');
     assert.ok(!(await page.content()).includes(key));
     await auditPage(page, 'dashboard-api-keys', audits);
     await page.locator('tbody tr', { hasText: 'billing backend' }).getByRole('link', { name: /Revoke/ }).click();
@@ -255,12 +260,14 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
     await auditPage(page, 'dashboard-signing-keys', audits);
 
     await page.goto(`${server.baseUrl}/dashboard/events`);
-    await page.locator('#f-event').fill('connect_application_secret.deleted');
+    // Filtered by an event this test caused itself (the key revoked above), so it does not lean on the first test.
+    await page.locator('#f-event').fill('api_key.revoked');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await page.waitForURL(/events=connect_application_secret.deleted/);
+    await page.waitForURL(/events=api_key.revoked/);
     const rows = page.locator('tbody tr');
     assert.ok((await rows.count()) >= 1);
-    for (const text of await rows.allInnerTexts()) assert.match(text, /connect_application_secret\.deleted/);
+    for (const text of await rows.allInnerTexts()) assert.match(text, /api_key\.revoked/);
+    assert.doesNotMatch(await page.locator('tbody').innerText(), /api_key\.created/, 'the filter leaves out other events');
     await auditPage(page, 'dashboard-events', audits);
 
     await page.goto(`${server.baseUrl}/dashboard/organizations/${orgId}/delete`);

@@ -57,6 +57,8 @@ describe('issue #14: dashboard webhooks and secret expiry in Chromium', browserS
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     await page.waitForURL(/\/dashboard\/webhooks\/we_[0-9A-Z]{26}\/new$/);
     await page.getByRole('button', { name: 'Copy secret' }).click();
+    // The copy is asynchronous: read the clipboard only once the page says it is done.
+    await page.locator('[data-copy-status]', { hasText: 'Copied to the clipboard.' }).waitFor();
     const secret = await page.evaluate<string>('navigator.clipboard.readText()');
     assert.ok(secret.length >= 20);
     await auditPage(page, 'dashboard-webhook-secret-new', audits);
@@ -64,6 +66,7 @@ describe('issue #14: dashboard webhooks and secret expiry in Chromium', browserS
     assert.ok(!(await reloaded!.text()).includes(secret), 'a reload does not carry the secret');
     assert.match(await page.locator('h1').innerText(), /no longer shown/);
     await page.getByRole('link', { name: 'Back to the endpoint' }).click();
+    await page.waitForURL(/\/dashboard\/webhooks\/we_[0-9A-Z]{26}$/);
     assert.ok(!(await page.content()).includes(secret), 'the endpoint page shows only the masked secret');
 
     receiver.respond = ({ n }) => (n === 1 ? 500 : 200);
@@ -83,6 +86,7 @@ describe('issue #14: dashboard webhooks and secret expiry in Chromium', browserS
     await auditPage(page, 'dashboard-webhook', audits);
 
     await page.locator('tbody tr', { hasText: 'organization.created' }).getByRole('link', { name: /^event_/ }).click();
+    await page.waitForURL(/\/deliveries\/event_[0-9A-Z]{26}$/);
     assert.deepEqual((await page.locator('tbody tr').allInnerTexts()).map((t) => /HTTP \d+/.exec(t)?.[0]), ['HTTP 500', 'HTTP 200']);
     await auditPage(page, 'dashboard-webhook-attempts', audits);
     await page.goBack();
@@ -109,6 +113,7 @@ describe('issue #14: dashboard webhooks and secret expiry in Chromium', browserS
     await page.getByRole('button', { name: 'Create client secret' }).click();
     await page.waitForURL('**/secrets/new');
     await page.getByRole('link', { name: 'Done: I have copied it' }).click();
+    await page.waitForURL(`**/dashboard/applications/${app.id}`);
     const rows = await page.locator('section[aria-labelledby="secrets"] tbody tr').allInnerTexts();
     assert.equal(rows.length, 2);
     assert.match(await page.locator('section[aria-labelledby="secrets"] thead').innerText(), /Expires/i);
