@@ -6,7 +6,8 @@ import { requestMeta } from '../http/request-meta.ts';
 import { authenticateClient, type AuthenticatedClient } from './client-auth.ts';
 import type { OAuthDeps, RequestMeta } from './deps.ts';
 import { startDeviceAuthorization } from './device/start.ts';
-import { DEVICE_CODE_GRANT, deviceCode } from './grants/device-code.ts';
+import { DEVICE_CODE_GRANT, deviceCode, redeemDeviceCode } from './grants/device-code.ts';
+import { grantRunner } from './token-endpoint.ts';
 
 /** The JSON object body of a WorkOS-twin request (these endpoints take JSON, not forms). */
 function jsonBody(request: FastifyRequest): Record<string, unknown> {
@@ -39,11 +40,6 @@ async function twinClient(deps: OAuthDeps, form: Form, meta: RequestMeta): Promi
   }
 }
 
-/** The payload of a JWT Portico signed a moment ago in this request (nothing to verify). */
-function ownClaims(jwt: string): { sub: string; org_id?: string } {
-  return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string; org_id?: string };
-}
-
 /**
  * The WorkOS API-host twins of CLI Auth, on the OAuth face (no API key, OAuth
  * error bodies, as the OpenAPI document has them):
@@ -59,6 +55,7 @@ function ownClaims(jwt: string): { sub: string; org_id?: string } {
  *   grant types of this WorkOS endpoint are not served here (400 `invalid_request`).
  */
 export function workosDeviceRoutes(app: FastifyInstance, deps: OAuthDeps): void {
+  const run = grantRunner(deps);
   app.post('/user_management/authorize/device', async function UserlandSsoController_deviceAuthorization(request, reply) {
     const body = jsonBody(request);
     const clientId = body.client_id;
@@ -76,15 +73,14 @@ export function workosDeviceRoutes(app: FastifyInstance, deps: OAuthDeps): void 
     }
     const form = asForm(body, ['client_id', 'client_secret', 'device_code']);
     const meta = requestMeta(request);
-    const client = await twinClient(deps, form, meta);
-    const tokens = await deviceCode.handle({ params: form.only(deviceCode.parameters), client, meta }, deps);
-    deps.metrics.inc('portico_tokens_issued_total', { grant: deviceCode.grantType });
-    const claims = ownClaims(tokens.access_token);
-    const user = await deps.storage.users.get(claims.sub);
-    if (!user) throw new OAuthError('invalid_grant', 'The authorization was withdrawn.');
+    const signIn = await run(DEVICE_CODE_GRANT, async () => {
+      const client = await twinClient(deps, form, meta);
+      return { app: client.application, answer: await redeemDeviceCode({ params: form.only(deviceCode.parameters), client, meta }, deps) };
+    });
+    const tokens = signIn.tokens;
     return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send({
-      user: formatUser(user),
-      ...(claims.org_id !== undefined && { organization_id: claims.org_id }),
+      user: formatUser(signIn.user),
+      ...(signIn.organizationId !== null && { organization_id: signIn.organizationId }),
       access_token: tokens.access_token,
       ...(tokens.refresh_token !== undefined && { refresh_token: tokens.refresh_token }),
       // The user signed in through the company's own login (Standalone Connect).

@@ -28,7 +28,7 @@ for (const dialect of DIALECTS) {
     const recorded: RecordedResponse[] = [];
 
     before(async () => {
-      server = await startServer(dialect, { env: { PORTICO_LOGIN_URL: LOGIN_URL }, configure: (a) => recordResponses(a, recorded) });
+      server = await startServer(dialect, { env: { PORTICO_LOGIN_URL: LOGIN_URL, PORTICO_DYNAMIC_CLIENT_REGISTRATION: 'on' }, configure: (a) => recordResponses(a, recorded) });
       const { hostname, port } = new URL(server.baseUrl);
       workos = new WorkOS(server.apiKey, { apiHostname: hostname, port: Number(port), https: false, maxRetries: 0 });
       cli = (await (await api(server, '/connect/applications', { method: 'POST', body: { name: 'Acme CLI', application_type: 'oauth', is_first_party: true, uses_pkce: true } })).json()) as typeof cli;
@@ -123,6 +123,26 @@ for (const dialect of DIALECTS) {
       assert.equal(((await denied.json()) as { error: string }).error, 'access_denied');
       const unknownCode = await authenticate('not-a-device-code');
       assert.equal(((await unknownCode.json()) as { error: string }).error, 'invalid_grant');
+    });
+
+    it('the twin does what /oauth2/token does around a grant: a registered (dynamic) client that signs in here is marked used, and both counters count it', async () => {
+      const reg = await fetch(`${server.baseUrl}/oauth2/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'Agent CLI', redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none' }) });
+      assert.equal(reg.status, 201, await reg.clone().text());
+      const agent = ((await reg.json()) as { client_id: string }).client_id;
+      const counter = (name: string, labels: string) => server.metrics.snapshot().counters[name]?.[labels] ?? 0;
+      const issued = () => counter('portico_tokens_issued_total', 'grant="urn:ietf:params:oauth:grant-type:device_code"');
+      const pendingErrors = () => counter('portico_token_errors_total', 'error="authorization_pending",grant="urn:ietf:params:oauth:grant-type:device_code"');
+      const [issuedBefore, errorsBefore] = [issued(), pendingErrors()];
+      const device = (await (await post(server, '/user_management/authorize/device', { client_id: agent })).json()) as { device_code: string; user_code: string };
+      const poll = () => post(server, '/user_management/authenticate', { client_id: agent, grant_type: DEVICE_GRANT, device_code: device.device_code });
+      assert.equal(((await (await poll()).json()) as { error: string }).error, 'authorization_pending');
+      assert.equal(pendingErrors(), errorsBefore + 1, 'a refused poll is counted as the token endpoint counts it');
+      assert.equal((await server.storage.applications.find(agent))!.dynamic!.lastUsedAt, null, 'a poll that got nothing is no use');
+      await approveInBrowser(device.user_code, { id: 'acme-agent', email: 'agent@acme.test' });
+      const ok = await poll();
+      assert.equal(ok.status, 200, await ok.clone().text());
+      assert.equal(issued(), issuedBefore + 1);
+      assert.ok((await server.storage.applications.find(agent))!.dynamic!.lastUsedAt, 'issue #10: a dynamic client that obtained tokens is used, never purged silently');
     });
 
     it('organization authorized applications: listed with user_id and the same pagination; DELETE withdraws them and what they produced', async () => {

@@ -3,10 +3,9 @@ import { ID_PREFIX } from '../../domain/ids.ts';
 import { verifierMatches } from '../../domain/pkce.ts';
 import { tokenRedirectUriValid } from '../../domain/redirect-uri.ts';
 import { recordReuse, revokeFamily } from '../tokens/family.ts';
-import { entitledScopes, planAccess, planRefresh, signUserTokens, tokenDigest, type PlannedRefresh, type UserTokenDeps } from '../tokens/issue.ts';
+import { confirmSignIn, planAccess, signUserTokens, tokenDigest, type ConfirmedSignIn, type UserTokenDeps } from '../tokens/issue.ts';
 import type { Application } from '../../domain/application.ts';
 import type { AuthorizationCode } from '../../domain/authorization.ts';
-import type { User } from '../../domain/user.ts';
 import type { ConsumeCodeResult } from '../../storage/port.ts';
 import type { ClientAuthMethod } from '../client-auth.ts';
 import type { GrantModule } from './types.ts';
@@ -34,7 +33,7 @@ function codeProblem(c: AuthorizationCode, app: Application, method: ClientAuthM
 type Exchange =
   | { readonly outcome: 'refused'; readonly result: Exclude<ConsumeCodeResult, { outcome: 'consumed' }> }
   | { readonly outcome: 'invalid'; readonly why: string }
-  | { readonly outcome: 'issued'; readonly code: AuthorizationCode; readonly user: User; readonly scopes: string[]; readonly refresh: PlannedRefresh | null };
+  | { readonly outcome: 'issued'; readonly code: AuthorizationCode; readonly signIn: ConfirmedSignIn };
 
 /**
  * `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636). The code is
@@ -74,11 +73,9 @@ export const authorizationCode: GrantModule<AuthorizationCodeDeps> = {
       const c = result.code;
       const why = codeProblem(c, app, client.method, redirectUri, verifier, now);
       if (why !== null) return { outcome: 'invalid', why };
-      const [consent, user, scopes] = await Promise.all([tx.consents.get(c.consentId), tx.users.get(c.userId), entitledScopes({ storage: tx, config: deps.config }, app, c, c.scopes)]);
-      if (!consent || !user || scopes === null) return { outcome: 'invalid', why: 'The authorization was withdrawn.' };
-      const refresh = planRefresh(deps, { ...c, scopes }, scopes, access, familyId);
-      if (refresh !== null) await tx.refreshTokens.create(refresh.row);
-      return { outcome: 'issued', code: c, user, scopes, refresh };
+      const signIn = await confirmSignIn(tx, deps, app, c, access, familyId);
+      if (signIn === null) return { outcome: 'invalid', why: 'The authorization was withdrawn.' };
+      return { outcome: 'issued', code: c, signIn };
     });
 
     if (exchange.outcome === 'invalid') throw invalidGrant(exchange.why);
@@ -91,7 +88,7 @@ export const authorizationCode: GrantModule<AuthorizationCodeDeps> = {
       await recordReuse(deps, meta, 'oauth.authorization_code_reused', first);
       throw invalidGrant('The authorization code was already used; the tokens it produced are revoked.');
     }
-    const { code: c, user, scopes, refresh } = exchange;
-    return signUserTokens(deps, app, { ...c, scopes }, scopes, access, { refresh, nonce: c.nonce, user });
+    const { code: c, signIn } = exchange;
+    return signUserTokens(deps, app, { ...c, scopes: signIn.scopes }, signIn.scopes, access, { refresh: signIn.refresh, nonce: c.nonce, user: signIn.user });
   },
 };

@@ -2,12 +2,15 @@
 // it: polling answers (pending, slow_down and its recovery, denied, expired, used), one redemption, the
 // tokens of the code grant, and who may use it.
 import assert from 'node:assert/strict';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import type { Application } from '../../domain/application.ts';
 import { OAuthError } from '../../domain/errors.ts';
 import { decideDevice, startDevice } from '../../../test/support/device-fixtures.ts';
 import { claimsOf, grantInput, META } from '../../../test/support/grant-fixtures.ts';
+import { createTestDatabase } from '../../../test/support/databases.ts';
 import { inProcessDeps, storeApplication } from '../../../test/support/oauth-deps.ts';
+import { openStorage } from '../../storage/sql/store.ts';
 import { startDeviceAuthorization, userCodeDigest } from '../device/start.ts';
 import { deviceCode } from './device-code.ts';
 
@@ -107,6 +110,30 @@ describe('issue #11: grant module device_code and the device authorization', () 
     await assert.rejects(deviceCode.handle(grantInput(cli, '', deviceCode.parameters, 'none'), env.deps), is('invalid_request'));
     await assert.rejects(poll('x'.repeat(201)), is('invalid_grant'));
     await assert.rejects(poll('not-a-device-code'), is('invalid_grant'));
+  });
+
+  it('redeeming and storing the refresh token are one transaction: when the insert fails the code is not spent, and the next poll gets the tokens', async () => {
+    const file = await createTestDatabase('sqlite');
+    const storage = openStorage({ url: file.url });
+    await storage.migrate();
+    const own = await inProcessDeps({}, storage);
+    const raw = new DatabaseSync(file.url.slice('sqlite:'.length));
+    after(async () => {
+      raw.close();
+      await own.close();
+      await file.drop();
+    });
+    const app = await storeApplication(own.deps, { type: 'oauth', isFirstParty: true, usesPkce: true });
+    const d = await startDevice(own.deps, app);
+    await decideDevice(own.deps, app, d, 'approve');
+    const redeem = () => deviceCode.handle(grantInput(app, `device_code=${encodeURIComponent(d.device_code)}`, deviceCode.parameters, 'none'), own.deps);
+    // A real failure of the real database, in the middle of the redemption: the refresh-token insert is refused.
+    raw.exec("CREATE TRIGGER refuse_refresh BEFORE INSERT ON refresh_tokens BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+    await assert.rejects(redeem(), /refused by the test/);
+    raw.exec('DROP TRIGGER refuse_refresh');
+    const tokens = await redeem();
+    assert.ok(tokens.refresh_token, 'the code was still unspent, and its refresh token is stored this time');
+    await assert.rejects(redeem(), (e) => is('invalid_grant')(e) && /already used/.test((e as Error).message));
   });
 
   it('the request: scope within the app (default: the AuthKit session scopes), one known resource; rows bounded per address', async () => {

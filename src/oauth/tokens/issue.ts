@@ -207,21 +207,33 @@ export async function signUserTokens(
   });
 }
 
+/** A sign-in that still stands, its refresh token stored: what signUserTokens needs. */
+export interface ConfirmedSignIn {
+  readonly user: User;
+  readonly scopes: string[];
+  readonly refresh: PlannedRefresh | null;
+}
+
 /**
- * A sign-in answer whose refresh token is stored on its own (the device
- * code grant): planRefresh, store it, signUserTokens.
+ * Inside the transaction that spends a code or a device code (issues #11,
+ * #12): the consent, the user and the organization membership still hold,
+ * the scopes are cut to what the application may still be granted, and the
+ * refresh token (with `offline_access`) is stored, so spending and storing
+ * commit together. Null when the authorization was withdrawn meanwhile.
  */
-export async function issueUserTokens(
-  deps: UserTokenDeps,
+export async function confirmSignIn(
+  tx: Pick<Repositories, 'consents' | 'users' | 'memberships' | 'refreshTokens'>,
+  deps: Pick<TokenDeps, 'clock' | 'config' | 'ids' | 'keyring' | 'random'>,
   app: Application,
   grant: Grant,
-  scopes: readonly string[],
   access: PlannedAccess,
-  options: { readonly familyId: string; readonly nonce: string | null; readonly user: User },
-): Promise<TokenResponse> {
-  const refresh = planRefresh(deps, grant, scopes, access, options.familyId);
-  if (refresh !== null) await deps.storage.refreshTokens.create(refresh.row);
-  return signUserTokens(deps, app, grant, scopes, access, { refresh, nonce: options.nonce, user: options.user });
+  familyId: string,
+): Promise<ConfirmedSignIn | null> {
+  const [consent, user, scopes] = await Promise.all([tx.consents.get(grant.consentId), tx.users.get(grant.userId), entitledScopes({ storage: tx, config: deps.config }, app, grant, grant.scopes)]);
+  if (!consent || !user || scopes === null) return null;
+  const refresh = planRefresh(deps, { ...grant, scopes }, scopes, access, familyId);
+  if (refresh !== null) await tx.refreshTokens.create(refresh.row);
+  return { user, scopes, refresh };
 }
 
 /** RFC 8693 §3: the token type Portico exchanges and issues. */
