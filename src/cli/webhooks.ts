@@ -4,14 +4,13 @@ import { systemClock } from '../domain/clock.ts';
 import { systemRandom } from '../domain/random.ts';
 import { maskedWebhookSecret } from '../domain/webhook.ts';
 import { createWebhookEndpoint, deleteWebhookEndpoint, getWebhookEndpoint } from '../management/webhooks/service.ts';
-import type { DeliveryStatus, WebhookDelivery } from '../storage/port.ts';
+import { DELIVERY_STATUSES, inFlight, type DeliveryStatus, type WebhookDelivery } from '../storage/port/webhooks.ts';
 import { CliUsageError, flag } from './args.ts';
 
-const STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed', 'skipped'];
 const iso = (d: Date | null) => (d === null ? '-' : d.toISOString());
 
 function deliveryLine(d: WebhookDelivery, now: Date): string {
-  const state = d.status === 'pending' && d.inFlightUntil !== null && d.inFlightUntil > now ? 'in flight' : d.status;
+  const state = inFlight(d, now) ? 'in flight' : d.status;
   const last = d.lastAttemptAt === null ? 'no attempt yet' : `last ${d.lastStatusCode ?? d.lastError ?? '?'} at ${iso(d.lastAttemptAt)}`;
   const next = d.status === 'pending' ? `next ${iso(d.nextAttemptAt)}` : `finished ${iso(d.finishedAt)}`;
   return `${d.eventId}  ${d.event}  ${state}  attempts ${d.attempts}  ${last}  ${next}`;
@@ -58,7 +57,7 @@ export async function webhooksCommand(rt: Runtime, config: Config, sub: string |
         return 0;
       }
       const status = flag(args, '--status');
-      if (status !== undefined && !STATUSES.includes(status as DeliveryStatus)) throw new CliUsageError(`--status must be one of ${STATUSES.join(', ')}`);
+      if (status !== undefined && !DELIVERY_STATUSES.includes(status as DeliveryStatus)) throw new CliUsageError(`--status must be one of ${DELIVERY_STATUSES.join(', ')}`);
       const limit = Number(flag(args, '--limit') ?? '50');
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliUsageError('--limit must be 1-1000');
       const rows = await rt.storage.webhooks.listDeliveries(id, { limit, ...(status !== undefined && { status: status as DeliveryStatus }) });

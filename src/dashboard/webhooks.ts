@@ -84,14 +84,15 @@ async function listPage(ctx: Ctx, status: number, values: { url: string; events:
   });
 }
 
-function deliveriesTable(endpointId: string, deliveries: readonly ApiDelivery[], csrf: string, now: Date): string {
+/** Deliveries of one endpoint; "Retry now" only while it is enabled (the API refuses a retry to a disabled one). */
+function deliveriesTable(endpointId: string, enabled: boolean, deliveries: readonly ApiDelivery[], csrf: string, now: Date): string {
   const rows = deliveries.map((d) => [
     `<code>${esc(d.event)}</code><br><a href="${base(endpointId)}/deliveries/${encode(d.event_id)}">${esc(d.event_id)}</a>`,
     `<span class="badge ${STATUS_BADGE[d.status]}">${d.in_flight ? 'Sending' : esc(d.status.charAt(0).toUpperCase() + d.status.slice(1))}</span>`,
     String(d.attempts),
     d.last_attempt_at === null ? '<span class="muted">Not yet</span>' : `${esc(d.last_status_code === null ? (d.last_error ?? 'error') : `HTTP ${d.last_status_code}`)} ${timeAgo(d.last_attempt_at, now)}`,
     d.status === 'pending' && !d.in_flight ? timeAgo(d.next_attempt_at, now, '') : '<span class="muted">None</span>',
-    d.status === 'failed' || (d.status === 'pending' && !d.in_flight)
+    enabled && (d.status === 'failed' || (d.status === 'pending' && !d.in_flight))
       ? `<form method="post" action="${base(endpointId)}/deliveries/${encode(d.event_id)}/retry">${csrfInput(csrf)}<button class="secondary" type="submit">Retry now<span class="visually-hidden"> ${esc(d.event_id)}</span></button></form>`
       : '',
   ]);
@@ -116,7 +117,7 @@ async function detailPage(ctx: Ctx, status: number, edit: { url: string; events:
 <form method="post" action="${base(e.id)}/status">${csrfInput(ctx.session.csrf)}<input type="hidden" name="status" value="${enabled ? 'disabled' : 'enabled'}"><div class="actions"><button class="secondary" type="submit">${enabled ? 'Disable endpoint' : 'Enable endpoint'}</button></div></form></section>
 <section class="panel" aria-labelledby="deliveries"><h2 id="deliveries">Deliveries</h2>
 <form class="filters" method="get" action="${base(e.id)}" aria-label="Filter deliveries"><div><label for="d-status">Status</label><select id="d-status" name="status">${options}</select></div><button class="secondary" type="submit">Filter</button></form>
-${deliveriesTable(e.id, deliveries.data, ctx.session.csrf, now)}</section>
+${deliveriesTable(e.id, enabled, deliveries.data, ctx.session.csrf, now)}</section>
 <section class="panel" aria-labelledby="edit"><h2 id="edit">Edit</h2>${endpointForm({ action: base(e.id), submit: 'Save changes', url: edit?.url ?? e.endpoint_url, events: edit?.events ?? e.events, error: edit?.error ?? null, csrf: ctx.session.csrf })}</section>`,
   });
 }

@@ -44,13 +44,7 @@ export function parsePageRequest(query: {
   after?: unknown;
 }): PageRequest {
   const errors: FieldError[] = [];
-  let limit = DEFAULT_LIMIT;
-  if (query.limit !== undefined && query.limit !== '') {
-    const n = typeof query.limit === 'number' ? query.limit : Number(query.limit);
-    if (typeof query.limit === 'string' && !/^\d+$/.test(query.limit)) errors.push({ field: 'limit', code: 'limit_invalid' });
-    else if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) errors.push({ field: 'limit', code: 'limit_out_of_range' });
-    else limit = n;
-  }
+  const limit = parseLimit(query.limit, errors);
   let order: ListOrder = 'desc';
   if (query.order !== undefined && query.order !== '') {
     if (query.order === 'asc' || query.order === 'desc' || query.order === 'normal') order = query.order;
@@ -61,6 +55,16 @@ export function parsePageRequest(query: {
   if (before !== undefined && after !== undefined) errors.push({ field: 'before', code: 'before_and_after_exclusive' });
   if (errors.length > 0) throw new ValidationError(errors);
   return { limit, order, before, after };
+}
+
+/** A list's `limit`: 1 to MAX_LIMIT, `fallback` when absent; otherwise a 422 item joins `errors` (and `fallback` is returned). */
+export function parseLimit(value: unknown, errors: FieldError[], fallback = DEFAULT_LIMIT): number {
+  if (value === undefined || value === '') return fallback;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (typeof value === 'string' && !/^\d+$/.test(value)) errors.push({ field: 'limit', code: 'limit_invalid' });
+  else if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) errors.push({ field: 'limit', code: 'limit_out_of_range' });
+  else return n;
+  return fallback;
 }
 
 function cursor(value: unknown, field: string, errors: FieldError[]): string | undefined {

@@ -62,6 +62,14 @@ for (const dialect of DIALECTS) {
       assert.ok(rows.every((a) => Number.isInteger(a.duration_ms)));
       const again = await api(server, `/portico/webhook_endpoints/${endpoint.id}/deliveries/${pending!.event_id}/retry`, { method: 'POST', body: {} });
       assert.equal(again.status, 202, 'a delivered one may be sent again (as `portico webhooks retry`)');
+      // Issue #14 review: a disabled endpoint gets nothing more, a retry included: 409 with what to do, and the delivery stays as it was.
+      assert.equal((await api(server, `/webhook_endpoints/${endpoint.id}`, { method: 'PATCH', body: { status: 'disabled' } })).status, 200);
+      const refused = await api(server, `/portico/webhook_endpoints/${endpoint.id}/deliveries/${pending!.event_id}/retry`, { method: 'POST', body: {} });
+      assert.equal(refused.status, 409);
+      const body = (await refused.json()) as { code: string; message: string };
+      assert.equal(body.code, 'webhook_endpoint_disabled');
+      assert.match(body.message, /enable it first/);
+      assert.equal((await list()).find((d) => d.event_id === pending!.event_id)?.status, 'skipped', 'the disable skipped the resend queued above, and the refused retry left it so');
     });
 
     it('issue #14: unknown endpoints are 404, bad filters 422 naming the field, and nothing without an API key', async () => {

@@ -156,6 +156,9 @@ for (const dialect of DIALECTS) {
       assert.equal(rows.get(a!.event.id)?.status, 'skipped');
       assert.equal(rows.get(c!.event.id)?.status, 'failed');
       assert.equal((await claim(storage, { now: at(100_000) })).filter((d) => d.endpointId === e.id).length, 0);
+      // Issue #14 review: not while the endpoint is disabled (the route's check is only its message); nothing changes.
+      assert.equal(await storage.webhooks.retry(e.id, c!.event.id, at(2500)), false, 'not to a disabled endpoint');
+      assert.equal((await byId()).get(c!.event.id)?.status, 'failed');
       // A retry by hand (the CLI) after re-enabling: due now, with a fresh window.
       await storage.webhooks.updateEndpoint(e.id, { status: 'enabled', at: at(3000) });
       assert.equal(await storage.webhooks.retry(e.id, c!.event.id, at(4000)), true);

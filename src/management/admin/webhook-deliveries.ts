@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError, ValidationError } from '../../domain/errors.ts';
-import type { DeliveryStatus, WebhookAttempt, WebhookDelivery } from '../../storage/port.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../domain/errors.ts';
+import { parseLimit } from '../../domain/pagination.ts';
+import { DELIVERY_STATUSES, inFlight, type DeliveryStatus, type WebhookAttempt, type WebhookDelivery } from '../../storage/port/webhooks.ts';
 import type { ManagementDeps } from '../deps.ts';
 import { formatWebhookEndpoint } from '../webhooks/format.ts';
 import { getWebhookEndpoint } from '../webhooks/service.ts';
 
-const STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed', 'skipped'];
 const EVENT_ID = /^event_[0-9A-Z]{26}$/;
 
 type EndpointParams = { Params: { id: string } };
@@ -39,27 +39,24 @@ export function webhookDeliveryRoutes(app: FastifyInstance, deps: ManagementDeps
 
   app.post<DeliveryParams>('/portico/webhook_endpoints/:id/deliveries/:event_id/retry', async function PorticoWebhookDeliveries_retry(req, reply) {
     const endpoint = await getWebhookEndpoint(deps, req.params.id);
+    // Only the message: storage's retry itself refuses a disabled endpoint, whatever happens in between.
+    if (endpoint.status !== 'enabled') throw new ConflictError('webhook_endpoint_disabled', `${endpoint.id} is disabled: enable it first (PATCH /webhook_endpoints/${endpoint.id} with status "enabled").`);
     const retried = EVENT_ID.test(req.params.event_id) && (await deps.storage.webhooks.retry(endpoint.id, req.params.event_id, deps.clock.now()));
     if (!retried) throw new NotFoundError('Retryable delivery', req.params.event_id);
     return reply.code(202).send({ object: 'webhook_delivery_retry', endpoint_id: endpoint.id, event_id: req.params.event_id });
   });
 }
 
-/** `status` (one of the four) and `limit` (1-100, default 50); anything else is a 422 naming the field. */
+/** `status` (one of the four) and `limit` (1-100, default 50, as every list's); anything else is a 422 naming the field. */
 function deliveryFilter(query: Record<string, unknown>): { status: DeliveryStatus | undefined; limit: number } {
-  const errors: { field: string; code: string }[] = [];
+  const errors: FieldError[] = [];
   const rawStatus = query.status;
   let status: DeliveryStatus | undefined;
   if (rawStatus !== undefined && rawStatus !== '') {
-    if (typeof rawStatus === 'string' && (STATUSES as readonly string[]).includes(rawStatus)) status = rawStatus as DeliveryStatus;
+    if (typeof rawStatus === 'string' && (DELIVERY_STATUSES as readonly string[]).includes(rawStatus)) status = rawStatus as DeliveryStatus;
     else errors.push({ field: 'status', code: 'status_invalid' });
   }
-  let limit = 50;
-  if (query.limit !== undefined) {
-    const n = typeof query.limit === 'string' && /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : NaN;
-    if (n >= 1 && n <= 100) limit = n;
-    else errors.push({ field: 'limit', code: 'limit_invalid' });
-  }
+  const limit = parseLimit(query.limit, errors, 50);
   if (errors.length > 0) throw new ValidationError(errors);
   return { status, limit };
 }
@@ -73,7 +70,7 @@ function formatDelivery(d: WebhookDelivery, now: Date) {
     event_id: d.eventId,
     event: d.event,
     status: d.status,
-    in_flight: d.status === 'pending' && d.inFlightUntil !== null && d.inFlightUntil > now,
+    in_flight: inFlight(d, now),
     attempts: d.attempts,
     next_attempt_at: iso(d.nextAttemptAt),
     last_attempt_at: iso(d.lastAttemptAt),

@@ -42,6 +42,12 @@ export interface WebhookEndpointChanges {
 
 /** pending: due at `nextAttemptAt` (in flight while `inFlightUntil` is ahead); the others are final. */
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'skipped';
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed', 'skipped'];
+
+/** A pending delivery a process is sending now (its lease runs past `now`). */
+export function inFlight(d: Pick<WebhookDelivery, 'status' | 'inFlightUntil'>, now: Date): boolean {
+  return d.status === 'pending' && d.inFlightUntil !== null && d.inFlightUntil > now;
+}
 
 export interface WebhookDelivery {
   readonly endpointId: string;

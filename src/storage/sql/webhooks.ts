@@ -253,6 +253,9 @@ export class SqlWebhooks implements WebhookRepository {
       .where('endpoint_id', '=', endpointId)
       .where('event_id', '=', eventId)
       .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', at)]))
+      // A disabled endpoint gets nothing more (as the outbox insert and skipPending keep it): a pending row there
+      // would never be claimed, yet hasDue would answer true for it on every poll of every worker.
+      .where((eb) => eb.exists(eb.selectFrom('webhook_endpoints').select('id').where('id', '=', endpointId).where('status', '=', 'enabled')))
       .executeTakeFirst();
     return r.numUpdatedRows > 0n;
   }
