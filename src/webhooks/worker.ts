@@ -67,7 +67,8 @@ export class WebhookWorker {
   readonly #inFlight = new Set<Promise<Outcome>>();
   #timers: NodeJS.Timeout[] = [];
   #polling: Promise<void> | null = null;
-  #scanning = false;
+  /** The secret-lifecycle scan under way (it writes events), awaited by stop() as a claim is. */
+  #scanning: Promise<{ expiring: number; expired: number }> | null = null;
   /** What is failing now, per part of the loop (so one part's trouble is not reported as over by the other's success). */
   readonly #trouble: Record<'deliver' | 'scan', string | null> = { deliver: null, scan: null };
 
@@ -93,11 +94,11 @@ export class WebhookWorker {
     void this.#scan();
   }
 
-  /** Stops polling and waits for a claim under way and for the sends in flight to be recorded. */
+  /** Stops polling and waits for a claim or scan under way and for the sends in flight to be recorded. */
   async stop(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
-    await this.#polling;
+    await Promise.all([this.#polling, this.#scanning]);
     await Promise.allSettled([...this.#inFlight]);
   }
 
@@ -112,16 +113,22 @@ export class WebhookWorker {
   }
 
   async #scan(): Promise<{ expiring: number; expired: number }> {
-    if (this.#scanning) return { expiring: 0, expired: 0 };
-    this.#scanning = true;
+    if (this.#scanning !== null) return { expiring: 0, expired: 0 };
+    this.#scanning = this.#scanOnce();
+    try {
+      return await this.#scanning;
+    } finally {
+      this.#scanning = null;
+    }
+  }
+
+  async #scanOnce(): Promise<{ expiring: number; expired: number }> {
     try {
       const { storage, ids, clock, config } = this.#deps;
       return this.#ok('scan', await emitSecretLifecycleEvents({ storage, ids, clock, warningDays: config.secretExpiryWarningDays }));
     } catch (err) {
       this.#failed('scan', err);
       return { expiring: 0, expired: 0 };
-    } finally {
-      this.#scanning = false;
     }
   }
 

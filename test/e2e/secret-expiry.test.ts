@@ -164,3 +164,32 @@ describe('issue #13: PORTICO_SECRET_MAX_LIFETIME_DAYS', () => {
     assert.equal((await createSecret(server, app.id, { expires_in: 29 * 86_400 })).status, 201);
   });
 });
+
+describe('issue #13: stopping the worker waits for a secret-lifecycle scan under way', () => {
+  it('issue #13 (review): stop() resolves only after the scan has written its events, so the database can be closed after it', async () => {
+    const { DatabaseSync } = await import('node:sqlite');
+    const clock = manualClock();
+    const server = await startServer('sqlite', { clock });
+    const raw = new DatabaseSync(server.storage.url.slice('sqlite:'.length));
+    try {
+      const app = await m2mApp(server);
+      await json(await createSecret(server, app.id, { expires_in: 3600 }), 201);
+      // Another connection holds the write lock: the scan reads the expiring secret, then waits to write its event.
+      raw.exec('BEGIN IMMEDIATE');
+      const worker = webhookWorker(server, clock);
+      worker.start();
+      await new Promise((r) => setTimeout(r, 200));
+      let stopped = false;
+      const stopping = worker.stop().then(() => void (stopped = true));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(stopped, false, 'stop() waits while the scan is still writing');
+      raw.exec('COMMIT');
+      await stopping;
+      const events = await json<{ data: { event: string }[] }>(await api(server, '/events?events=connect_application_secret.expiring'), 200);
+      assert.equal(events.data.length, 1, 'the scan finished before stop() returned');
+    } finally {
+      raw.close();
+      await server.close();
+    }
+  });
+});
