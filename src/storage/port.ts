@@ -223,8 +223,7 @@ export interface RevocationRepository {
   revoke(jti: string, clientId: string, expiresAt: Date): Promise<void>;
   /** The same for many, in as few statements as possible. */
   revokeMany(tokens: readonly { readonly jti: string; readonly exp: Date }[], clientId: string): Promise<void>;
-  isRevoked(jti: string): Promise<boolean>;
-  /** Whether any of these is revoked, in one query (an exchanged token and the tokens it came from). */
+  /** Whether any of these is revoked, in one query (one token, or an exchanged token and the tokens it came from). */
   anyRevoked(jtis: readonly string[]): Promise<boolean>;
   purge(now: Date): Promise<number>;
 }

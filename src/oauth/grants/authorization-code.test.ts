@@ -41,7 +41,7 @@ describe('issue #9: grant module authorization_code', () => {
     assert.equal(claimsOf(tokens.id_token!).nonce, 'n-1');
     assert.ok(tokens.refresh_token);
     await assert.rejects(run(app, `code=${code}&redirect_uri=${encodeURIComponent(CB)}`), is('invalid_grant', /already used/));
-    assert.equal(await env.deps.storage.revocations.isRevoked(access.jti as string), true);
+    assert.equal(await env.deps.storage.revocations.anyRevoked([access.jti as string]), true);
   });
 
   it("another client's attempt is invalid_grant and leaves the code for its own client", async () => {

@@ -24,12 +24,6 @@ export class SqlRevocations implements RevocationRepository {
     }
   }
 
-  async isRevoked(jti: string): Promise<boolean> {
-    if (unstorable(jti)) return false;
-    const row = await this.#db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti).executeTakeFirst();
-    return row !== undefined;
-  }
-
   async anyRevoked(jtis: readonly string[]): Promise<boolean> {
     const keys = jtis.filter((j) => !unstorable(j));
     if (keys.length === 0) return false;
