@@ -79,6 +79,15 @@ describe('issue #11: grant module token-exchange', () => {
     assert.equal(c.aud, MCP);
   });
 
+  it('a chain is bounded: a token exchanged 5 times (exchanged_from names 5) cannot be exchanged again', async () => {
+    let { token } = await userToken();
+    for (let i = 1; i <= 5; i++) {
+      token = (await exchange(base(token))).access_token;
+      assert.equal((claimsOf(token).exchanged_from as string[]).length, i);
+    }
+    await assert.rejects(exchange(base(token)), (e) => is('invalid_grant')(e) && /exchanged too many times/.test((e as Error).message));
+  });
+
   it('scope may narrow, never widen; org_id is kept while the user is a member', async () => {
     const org = await env.deps.storage.organizations.create({ id: env.deps.ids(ID_PREFIX.organization), name: 'Org', externalId: null, metadata: {}, allowProfilesOutsideOrganization: false, domains: [], at: env.deps.clock.now() });
     const { token, membership } = await userToken(MCP, org.id);

@@ -63,7 +63,8 @@ export const tokenExchange: GrantModule<TokenExchangeDeps> = {
     // An M2M token has no user to act for; an unknown, expired, revoked or other-client token is not exchangeable.
     if (!live || live.consent === null) throw new OAuthError('invalid_grant', 'The subject token is not an active user access token this client may exchange.');
     const subject = live.claims;
-    if (Array.isArray(subject.exchanged_from) && subject.exchanged_from.length >= MAX_EXCHANGE_CHAIN) throw new OAuthError('invalid_grant', 'The subject token was exchanged too many times already.');
+    // The new token's exchanged_from is the subject's chain, which must stay within MAX_EXCHANGE_CHAIN.
+    if (live.chain.length > MAX_EXCHANGE_CHAIN) throw new OAuthError('invalid_grant', 'The subject token was exchanged too many times already.');
     if (subject.org_id !== undefined && !(await deps.storage.memberships.exists(subject.sub, subject.org_id))) {
       throw new OAuthError('invalid_grant', 'The user no longer belongs to the organization of the subject token.');
     }
@@ -78,6 +79,6 @@ export const tokenExchange: GrantModule<TokenExchangeDeps> = {
     }
     // The consent-option claims the user chose travel with their delegation.
     const carried = Object.fromEntries(Object.keys(live.consent.claims).filter((k) => k in subject).map((k) => [k, subject[k]]));
-    return signExchangedAccessToken(deps, app, subject, carried, { aud, scopes });
+    return signExchangedAccessToken(deps, app, live, carried, { aud, scopes });
   },
 };

@@ -7,7 +7,8 @@ import type { User } from '../../domain/user.ts';
 import type { Repositories } from '../../storage/port.ts';
 import type { OAuthDeps } from '../deps.ts';
 import type { KeyStore, Signer } from '../keys/key-store.ts';
-import { signJwt, type AccessTokenClaims } from './jwt.ts';
+import { signJwt } from './jwt.ts';
+import type { LiveAccessToken } from './live.ts';
 
 /** RFC 6749 §5.1 successful response (plus OIDC's id_token). */
 export interface TokenResponse {
@@ -250,13 +251,13 @@ export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
 export async function signExchangedAccessToken(
   deps: Pick<TokenDeps, 'config' | 'clock' | 'ids' | 'keys'>,
   actor: Application,
-  subject: AccessTokenClaims,
+  live: Pick<LiveAccessToken, 'claims' | 'chain'>,
   carried: Readonly<Record<string, unknown>>,
   target: { readonly aud: string; readonly scopes: readonly string[] },
 ): Promise<TokenResponse> {
+  const subject = live.claims;
   const iat = Math.floor(deps.clock.now().getTime() / 1000);
   const exp = Math.min(iat + deps.config.accessTokenTtl, subject.exp);
-  const chain = Array.isArray(subject.exchanged_from) ? (subject.exchanged_from as string[]) : [];
   const scope = target.scopes.join(' ');
   const token = await signJwt(signer(deps.keys), {
     ...carried,
@@ -271,7 +272,7 @@ export async function signExchangedAccessToken(
     iat,
     exp,
     act: { sub: actor.clientId, ...(subject.act !== undefined && { act: subject.act }) },
-    exchanged_from: [subject.jti, ...chain],
+    exchanged_from: live.chain,
   });
   return { access_token: token, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: exp - iat, scope };
 }

@@ -9,9 +9,11 @@ export type LiveTokenDeps = Pick<OAuthDeps, 'keys' | 'config' | 'clock' | 'stora
 /** An exchanged token names at most this many tokens it came from (RFC 8693 exchanges of exchanges). */
 export const MAX_EXCHANGE_CHAIN = 5;
 
-/** A live access token: its claims and, for a user token, the consent it stands on. */
+/** A live access token: its claims, its revocation chain (below) and, for a user token, the consent it stands on. */
 export interface LiveAccessToken {
   readonly claims: AccessTokenClaims;
+  /** `[jti, ...exchanged_from]`, checked: what a token exchanged from this one names in `exchanged_from`. */
+  readonly chain: readonly string[];
   readonly consent: Consent | null;
 }
 
@@ -21,7 +23,7 @@ export interface LiveAccessToken {
  * refresh family or a subject token reaches every token exchanged from it.
  * Null when the chain is not one Portico writes.
  */
-export function revocationChain(claims: AccessTokenClaims): string[] | null {
+function revocationChain(claims: AccessTokenClaims): string[] | null {
   const chain = claims.exchanged_from;
   if (chain === undefined) return [claims.jti];
   if (!Array.isArray(chain) || chain.length > MAX_EXCHANGE_CHAIN || !chain.every((j) => typeof j === 'string')) return null;
@@ -43,7 +45,7 @@ async function stillLive(deps: LiveTokenDeps, claims: AccessTokenClaims, app: Ap
     claims.sid === undefined ? null : deps.storage.consents.get(claims.sid),
   ]);
   if (revoked || !application || (claims.sid !== undefined && !consent)) return null;
-  return { claims, consent };
+  return { claims, chain, consent };
 }
 
 /**
