@@ -7,7 +7,6 @@ import type { Keyring } from './domain/keyring.ts';
 import { systemRandom, type Random } from './domain/random.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerJsonParser } from './http/json-parser.ts';
-import { lazyChildLoggerFactory } from './http/lazy-logger.ts';
 import { parseQuery, requestGuards } from './http/request-errors.ts';
 import { notFoundHandler, routeIndex } from './http/routes-index.ts';
 import { metricsRoutes, type Metrics, type MetricsSnapshot } from './http/metrics.ts';
@@ -85,8 +84,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }),
       },
     },
-    // Issue #12: a request's child logger is made only if the request logs something.
-    childLoggerFactory: lazyChildLoggerFactory,
     genReqId: () => deps.ids.random(ID_PREFIX.request),
     requestIdHeader: false,
     bodyLimit: 256 * 1024,
