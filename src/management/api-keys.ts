@@ -9,11 +9,13 @@ import type { ManagementDeps } from './deps.ts';
 const API_KEY_RE = /^sk_[A-Za-z0-9_-]{29,200}$/;
 
 /**
- * Event data of `api_key.created|revoked` in the shape of the WorkOS `api_key`
- * object, which the SDK's deserializer reads (it needs `owner`). Portico's
- * keys belong to the environment, not to an organization or user (README).
+ * An API key in the shape of the WorkOS `api_key` object, which the SDK's
+ * deserializer reads (it needs `owner`): the event data of
+ * `api_key.created|revoked`, and what `/portico/api_keys` lists (with
+ * `expires_at`, issue #14). Portico's keys belong to the environment, not to
+ * an organization or user (README). Its hint only, never the key.
  */
-function apiKeyEventData(k: ApiKey) {
+export function formatApiKey(k: ApiKey) {
   return {
     object: 'api_key' as const,
     id: k.id,
@@ -47,7 +49,7 @@ export async function createApiKey(
       at: deps.clock.now(),
       expiresAt,
     });
-    await recordEvent(tx, deps, ctx, 'api_key.created', null, apiKeyEventData(created));
+    await recordEvent(tx, deps, ctx, 'api_key.created', null, formatApiKey(created));
     return created;
   });
   return { key, plaintext };
@@ -58,7 +60,7 @@ export async function revokeApiKey(deps: Pick<ManagementDeps, 'storage' | 'clock
   return deps.storage.transaction(async (tx) => {
     const revoked = await tx.apiKeys.revoke(id, deps.clock.now());
     if (!revoked) return false;
-    await recordEvent(tx, deps, ctx, 'api_key.revoked', null, apiKeyEventData(revoked));
+    await recordEvent(tx, deps, ctx, 'api_key.revoked', null, formatApiKey(revoked));
     return true;
   });
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../domain/errors.ts';
 import { BodyReader, SINGLE_LINE } from '../../domain/validate.ts';
 import type { ApiKey } from '../../storage/port.ts';
-import { createApiKey, revokeApiKey } from '../api-keys.ts';
+import { createApiKey, formatApiKey, revokeApiKey } from '../api-keys.ts';
 import { auditContext } from '../audit.ts';
 import type { SigningKeyView } from '../../domain/signing-key.ts';
 import type { ManagementDeps } from '../deps.ts';
@@ -17,7 +17,7 @@ import type { ManagementDeps } from '../deps.ts';
 export function adminRoutes(app: FastifyInstance, deps: ManagementDeps): void {
   app.get('/portico/api_keys', async function PorticoApiKeys_list() {
     const keys = await deps.storage.apiKeys.list(deps.clock.now());
-    return { object: 'list' as const, data: keys.map(formatApiKey), list_metadata: { before: null, after: null } };
+    return { object: 'list' as const, data: keys.map(listedApiKey), list_metadata: { before: null, after: null } };
   });
 
   app.post('/portico/api_keys', async function PorticoApiKeys_create(req, reply) {
@@ -27,7 +27,7 @@ export function adminRoutes(app: FastifyInstance, deps: ManagementDeps): void {
     r.done();
     const { key, plaintext } = await createApiKey(deps, name, auditContext(req));
     // The only answer that carries the key: never cached (the dashboard shows it once).
-    return reply.code(201).header('cache-control', 'no-store').send({ ...formatApiKey(key), value: plaintext });
+    return reply.code(201).header('cache-control', 'no-store').send({ ...listedApiKey(key), value: plaintext });
   });
 
   app.delete<{ Params: { id: string } }>('/portico/api_keys/:id', async function PorticoApiKeys_revoke(req, reply) {
@@ -45,17 +45,9 @@ export function adminRoutes(app: FastifyInstance, deps: ManagementDeps): void {
   });
 }
 
-/** An API key as listed: its hint (last four characters) and dates, never the key. */
-function formatApiKey(k: ApiKey) {
-  return {
-    object: 'api_key' as const,
-    id: k.id,
-    name: k.name,
-    obfuscated_value: `sk_…${k.hint}`,
-    last_used_at: k.lastUsedAt?.toISOString() ?? null,
-    expires_at: k.expiresAt?.toISOString() ?? null,
-    created_at: k.createdAt.toISOString(),
-  };
+/** An API key as listed: the WorkOS object plus when it expires. */
+function listedApiKey(k: ApiKey) {
+  return { ...formatApiKey(k), expires_at: k.expiresAt?.toISOString() ?? null };
 }
 
 function formatSigningKey(k: SigningKeyView) {
