@@ -89,6 +89,6 @@ export const authorizationCode: GrantModule<AuthorizationCodeDeps> = {
       throw invalidGrant('The authorization code was already used; the tokens it produced are revoked.');
     }
     const { code: c, signIn } = exchange;
-    return signUserTokens(deps, app, { ...c, scopes: signIn.scopes }, signIn.scopes, access, { refresh: signIn.refresh, nonce: c.nonce, user: signIn.user });
+    return signUserTokens(deps, app, { ...c, scopes: signIn.scopes }, signIn.scopes, access, { refreshToken: signIn.refresh?.plaintext ?? null, nonce: c.nonce, user: signIn.user });
   },
 };

@@ -69,7 +69,7 @@ export async function redeemDeviceCode({ params, client }: GrantInput, deps: Dev
   });
   const { grant, signIn } = redeemed;
   if (signIn === null) throw invalidGrant('The authorization was withdrawn.');
-  const tokens = await signUserTokens(deps, app, { ...grant, scopes: signIn.scopes }, signIn.scopes, access, { refresh: signIn.refresh, nonce: null, user: signIn.user });
+  const tokens = await signUserTokens(deps, app, { ...grant, scopes: signIn.scopes }, signIn.scopes, access, { refreshToken: signIn.refresh?.plaintext ?? null, nonce: null, user: signIn.user });
   return { tokens, user: signIn.user, organizationId: grant.organizationId };
 }
 

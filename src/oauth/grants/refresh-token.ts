@@ -1,11 +1,10 @@
 import type { Grant } from '../../domain/authorization.ts';
 import { OAuthError } from '../../domain/errors.ts';
-import { ID_PREFIX } from '../../domain/ids.ts';
 import { configuredResource } from '../../domain/resource.ts';
 import { isSubset, parseScopeParam } from '../../domain/scopes.ts';
 import type { OAuthDeps } from '../deps.ts';
 import { recordReuse, revokeFamily } from '../tokens/family.ts';
-import { entitledScopes, issueIdToken, newRefreshToken, planAccess, signUserAccessToken, tokenDigest, tokenResponse, type TokenDeps } from '../tokens/issue.ts';
+import { entitledScopes, newRefreshToken, planAccess, refreshRow, signUserTokens, tokenDigest, type TokenDeps } from '../tokens/issue.ts';
 import type { GrantModule } from './types.ts';
 
 export type RefreshTokenDeps = TokenDeps & Pick<OAuthDeps, 'storage'>;
@@ -59,16 +58,8 @@ export const refreshToken: GrantModule<RefreshTokenDeps> = {
     const graceMs = deps.config.refreshGraceSeconds * 1000;
     const result = await deps.storage.refreshTokens.rotate(
       digest,
-      {
-        ...grant,
-        id: deps.ids(ID_PREFIX.bare),
-        digest: next.digest,
-        familyId: current.familyId,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + deps.config.refreshTokenTtl * 1000),
-        accessJti: access.jti,
-        accessExp: access.exp,
-      },
+      // The successor keeps the original scope (RFC 6749 §6), whatever this access token was narrowed to.
+      refreshRow(deps, grant, grant.scopes, access, current.familyId, next.digest),
       graceMs > 0 ? deps.keyring.seal('refresh-seal', Buffer.from(next.plaintext), digest) : null,
       now,
       graceMs,
@@ -97,10 +88,6 @@ export const refreshToken: GrantModule<RefreshTokenDeps> = {
       await deps.storage.revocations.revokeMany([replaced], app.clientId);
     }
     const user = entitled.includes('openid') ? await deps.storage.users.get(current.userId) : null;
-    const [accessToken, idToken] = await Promise.all([signUserAccessToken(deps, app, grant, entitled, access), user ? issueIdToken(deps, app, grant, entitled, user, null) : undefined]);
-    return tokenResponse(accessToken, deps, entitled, {
-      refresh_token: successor,
-      ...(idToken !== undefined && { id_token: idToken }),
-    });
+    return signUserTokens(deps, app, grant, entitled, access, { refreshToken: successor, nonce: null, user });
   },
 };

@@ -75,7 +75,7 @@ export function planAccess(deps: Pick<TokenDeps, 'config' | 'clock' | 'ids'>): P
  * resource or the environment's client ID, `sid` = the consent, `org_id` when
  * an organization was chosen, plus the user's consent-option choices.
  */
-export function signUserAccessToken(deps: Pick<TokenDeps, 'config' | 'keys' | 'environmentClientId'>, app: Application, grant: Grant, scopes: readonly string[], plan: PlannedAccess): Promise<string> {
+function signUserAccessToken(deps: Pick<TokenDeps, 'config' | 'keys' | 'environmentClientId'>, app: Application, grant: Grant, scopes: readonly string[], plan: PlannedAccess): Promise<string> {
   const { jti, iat } = plan;
   const exp = Math.floor(plan.exp.getTime() / 1000);
   return signJwt(signer(deps.keys), {
@@ -94,7 +94,7 @@ export function signUserAccessToken(deps: Pick<TokenDeps, 'config' | 'keys' | 'e
 }
 
 /** OpenID Connect ID token: `aud` = the app's client ID, profile/email claims by scope. */
-export function issueIdToken(deps: Pick<TokenDeps, 'config' | 'clock' | 'keys'>, app: Application, grant: Grant, scopes: readonly string[], user: User, nonce: string | null): Promise<string> {
+function issueIdToken(deps: Pick<TokenDeps, 'config' | 'clock' | 'keys'>, app: Application, grant: Grant, scopes: readonly string[], user: User, nonce: string | null): Promise<string> {
   const s = signer(deps.keys);
   const iat = Math.floor(deps.clock.now().getTime() / 1000);
   return signJwt({ ...s, headerB64: s.idHeaderB64 }, {
@@ -142,7 +142,7 @@ export function newRefreshToken(deps: Pick<TokenDeps, 'keyring' | 'random'>): { 
   return { plaintext, digest: tokenDigest(deps, plaintext) };
 }
 
-export function tokenResponse(accessToken: string, deps: Pick<TokenDeps, 'config'>, scopes: readonly string[], extra: { refresh_token?: string; id_token?: string }): TokenResponse {
+function tokenResponse(accessToken: string, deps: Pick<TokenDeps, 'config'>, scopes: readonly string[], extra: { refresh_token?: string; id_token?: string }): TokenResponse {
   return { access_token: accessToken, token_type: 'Bearer', expires_in: deps.config.accessTokenTtl, scope: scopes.join(' '), ...extra };
 }
 
@@ -156,35 +156,42 @@ export interface PlannedRefresh {
 }
 
 /**
- * The refresh token of a sign-in answer, in family `familyId`, lifetime
- * PORTICO_REFRESH_TOKEN_TTL; null without `offline_access`. The caller stores
- * `row` (the code grant in the transaction that spends the code).
+ * The row that stores a refresh token (its digest) in family `familyId`,
+ * lifetime PORTICO_REFRESH_TOKEN_TTL from now, tied to the access token
+ * planned in `access` (so a reuse can revoke it): a sign-in's first refresh
+ * token, and every rotation's successor.
  */
-export function planRefresh(deps: Pick<TokenDeps, 'clock' | 'config' | 'ids' | 'keyring' | 'random'>, grant: Grant, scopes: readonly string[], access: PlannedAccess, familyId: string): PlannedRefresh | null {
-  if (!scopes.includes('offline_access')) return null;
+export function refreshRow(deps: Pick<TokenDeps, 'clock' | 'config' | 'ids'>, grant: Grant, scopes: readonly string[], access: PlannedAccess, familyId: string, digest: string): Omit<RefreshToken, 'rotatedAt' | 'revokedAt'> {
   const now = deps.clock.now();
-  const rt = newRefreshToken(deps);
   return {
-    plaintext: rt.plaintext,
-    row: {
-      ...grant,
-      scopes,
-      id: deps.ids(ID_PREFIX.bare),
-      digest: rt.digest,
-      familyId,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + deps.config.refreshTokenTtl * 1000),
-      accessJti: access.jti,
-      accessExp: access.exp,
-    },
+    ...grant,
+    scopes: [...scopes],
+    id: deps.ids(ID_PREFIX.bare),
+    digest,
+    familyId,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + deps.config.refreshTokenTtl * 1000),
+    accessJti: access.jti,
+    accessExp: access.exp,
   };
+}
+
+/**
+ * The refresh token of a sign-in answer, in family `familyId`; null without
+ * `offline_access`. The caller stores `row` (in the transaction that spends
+ * the code or device code, confirmSignIn).
+ */
+function planRefresh(deps: Pick<TokenDeps, 'clock' | 'config' | 'ids' | 'keyring' | 'random'>, grant: Grant, scopes: readonly string[], access: PlannedAccess, familyId: string): PlannedRefresh | null {
+  if (!scopes.includes('offline_access')) return null;
+  const rt = newRefreshToken(deps);
+  return { plaintext: rt.plaintext, row: refreshRow(deps, grant, scopes, access, familyId, rt.digest) };
 }
 
 /**
  * The answer of a grant that signs a user in, once its refresh token (if
  * any) is stored: the access token planned in `access`, and an ID token with
- * `openid`. Both signatures are made at once (with PORTICO_SIGNING=async on
- * two threadpool threads).
+ * `openid` (and the user). Both signatures are made at once (with
+ * PORTICO_SIGNING=async on two threadpool threads).
  */
 export async function signUserTokens(
   deps: UserTokenDeps,
@@ -192,18 +199,18 @@ export async function signUserTokens(
   grant: Grant,
   scopes: readonly string[],
   access: PlannedAccess,
-  options: { readonly refresh: PlannedRefresh | null; readonly nonce: string | null; readonly user: User },
+  options: { readonly refreshToken: string | null; readonly nonce: string | null; readonly user: User | null },
 ): Promise<TokenResponse> {
-  const { refresh } = options;
+  const { refreshToken, user } = options;
   // No re-check for a racing code reuse here (issue #12): the code grant spends the code and stores the refresh
   // token in one transaction, so a reuse, which waits for that commit, always finds the token to revoke; and a
   // device code presented again revokes nothing (issue #11).
   const [accessToken, idToken] = await Promise.all([
     signUserAccessToken(deps, app, grant, scopes, access),
-    scopes.includes('openid') ? issueIdToken(deps, app, grant, scopes, options.user, options.nonce) : undefined,
+    scopes.includes('openid') && user !== null ? issueIdToken(deps, app, grant, scopes, user, options.nonce) : undefined,
   ]);
   return tokenResponse(accessToken, deps, scopes, {
-    ...(refresh !== null && { refresh_token: refresh.plaintext }),
+    ...(refreshToken !== null && { refresh_token: refreshToken }),
     ...(idToken !== undefined && { id_token: idToken }),
   });
 }
