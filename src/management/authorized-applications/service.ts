@@ -10,42 +10,31 @@ import type { ManagementDeps } from '../deps.ts';
 /** A consent with the application it names, as the authorized-application lists show it. */
 export type AuthorizedApplication = Consent & { readonly application: Application };
 
-/** Attaches each consent's application (a deleted application takes its consents with it). */
+/**
+ * Attaches each consent's application (a deleted application takes its
+ * consents with it), reading each application once: an organization's page
+ * names the same few applications for many users.
+ */
 export async function withApplications(deps: ManagementDeps, consents: Page<Consent>): Promise<Page<AuthorizedApplication>> {
+  const ids = [...new Set(consents.data.map((c) => c.applicationId))];
+  const found = new Map(await Promise.all(ids.map(async (id) => [id, await deps.storage.applications.find(id)] as const)));
   const data: AuthorizedApplication[] = [];
   for (const c of consents.data) {
-    const application = await deps.storage.applications.find(c.applicationId);
+    const application = found.get(c.applicationId);
     if (application) data.push({ ...c, application });
   }
   return { ...consents, data };
 }
 
 /**
- * Withdraws consents, inside the caller's transaction: every refresh token
- * issued under them and their access tokens are revoked first (the FK cascade
- * would delete the rows that name those access tokens), then the consents go,
- * taking approved-but-unredeemed device authorizations with them. Tokens
- * exchanged from them carry their `sid`, so introspection and userinfo refuse
- * those at once too. The next authorization asks for consent again.
- */
-export async function withdrawConsents(
-  tx: Repositories,
-  deps: ManagementDeps,
-  ctx: AuditContext,
-  app: Application,
-  consents: readonly Consent[],
-  event: { readonly organizationId: string | null; readonly data: Readonly<Record<string, unknown>> },
-): Promise<void> {
-  const ids = consents.map((c) => c.id);
-  await tx.revocations.revokeMany(await tx.refreshTokens.revokeForConsents(ids, deps.clock.now()), app.clientId);
-  await tx.consents.deleteMany(ids);
-  await recordEvent(tx, deps, ctx, 'authorized_application.deleted', event.organizationId, { ...event.data, application_id: app.id, consent_ids: ids });
-}
-
-/**
  * Deletes the authorized application `idOrClientId` (application ID or client
  * ID) among the consents `select` finds for it: 404 when the application is
- * unknown or nothing was authorized, else every one is withdrawn (above).
+ * unknown or nothing was authorized. Otherwise, in one transaction, every
+ * refresh token issued under them and their access tokens are revoked first
+ * (the FK cascade would delete the rows that name those access tokens), then
+ * the consents go, taking approved-but-unredeemed device authorizations with
+ * them. Tokens exchanged from them carry their `sid`, so introspection and
+ * userinfo refuse those at once too. The next authorization asks for consent again.
  */
 export async function deleteAuthorizedApplications(
   deps: ManagementDeps,
@@ -59,7 +48,10 @@ export async function deleteAuthorizedApplications(
   await deps.storage.transaction(async (tx) => {
     const consents = await select(tx, app);
     if (consents.length === 0) throw new NotFoundError('Authorized application', idOrClientId);
-    await withdrawConsents(tx, deps, ctx, app, consents, { organizationId: event.organizationId, data: event.data(consents) });
+    const ids = consents.map((c) => c.id);
+    await tx.revocations.revokeMany(await tx.refreshTokens.revokeForConsents(ids, deps.clock.now()), app.clientId);
+    await tx.consents.deleteMany(ids);
+    await recordEvent(tx, deps, ctx, 'authorized_application.deleted', event.organizationId, { ...event.data(consents), application_id: app.id, consent_ids: ids });
   });
 }
 
