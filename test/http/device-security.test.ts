@@ -176,11 +176,18 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    it('expired device authorizations are purged by housekeeping', async () => {
+    it('expired device authorizations are purged by housekeeping; live ones are kept (issue #11)', async () => {
       const d = await startDeviceOverHttp(server, cli);
       clock.advance(301_000 + 3_600_000);
+      const live = await startDeviceOverHttp(server, cli);
       await housekeep(server.storage, clock);
       assert.equal((await pollDevice(server, cli, d.device_code)).body.error, 'invalid_grant', 'gone: an unknown code');
+      // issue #11: the purge keeps a device authorization that has not expired: it is still pending, and can be approved and redeemed.
+      assert.equal((await pollDevice(server, cli, live.device_code)).body.error, 'authorization_pending', 'kept: still pending');
+      await deviceSignInOverHttp(server, { userCode: live.user_code, user: { id: 'sec-purge-live', email: 'purgelive@example.test' } });
+      clock.advance(10_000);
+      const won = await pollDevice(server, cli, live.device_code);
+      assert.equal(won.status, 200);
     });
   });
 }
