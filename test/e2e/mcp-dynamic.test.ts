@@ -121,6 +121,11 @@ describe('issue #10: MCP SDK clients nobody registered (CIMD and DCR)', () => {
         const claims = decodeJwt(provider.tokens()!.access_token);
         assert.equal(claims.aud, mcp.resource);
         assert.equal(claims.client_id, clientId);
+        // issue #10: the MCP server advertises offline_access, so every client here asks for it and gets a refresh token.
+        assert.deepEqual(provider.authorizationUrls[0]?.searchParams.get('scope')?.split(' ').sort(), ['mcp:tools', 'offline_access']);
+        const firstToken = provider.tokens()!.access_token;
+        const refreshToken = provider.tokens()!.refresh_token;
+        assert.ok(refreshToken !== undefined, 'a refresh token: the authorization asked for offline_access');
 
         const connected = sdk.open(new URL(mcp.resource), provider, fetch);
         assert.equal(await connected.connect(), true);
@@ -129,15 +134,13 @@ describe('issue #10: MCP SDK clients nobody registered (CIMD and DCR)', () => {
           assert.equal(who.subject, claims.sub);
           assert.equal(who.clientId, clientId);
           clock.advance(10 * 60_000);
-          // The access token expired: with a refresh token the SDK refreshes, else it signs in again (no login: the session).
-          if (provider.tokens()?.refresh_token !== undefined) {
-            assert.equal((await connected.whoami()).subject, who.subject);
-            assert.ok(sent.some((r) => r.url.endsWith('/oauth2/token') && r.form?.grant_type === 'refresh_token' && r.status === 200));
-          } else {
-            await assert.rejects(connected.whoami(), (err) => sdk.isUnauthorized(err));
-            await connected.finish(provider.callbacks.at(-1)!);
-            assert.equal((await connected.whoami()).subject, who.subject);
-          }
+          // issue #10: the access token expired; the SDK refreshes with the refresh token (no new authorization).
+          const authorizations = provider.authorizationUrls.length;
+          assert.equal((await connected.whoami()).subject, who.subject);
+          const refreshes = sent.filter((r) => r.url === `${portico.baseUrl}/oauth2/token` && r.form?.grant_type === 'refresh_token');
+          assert.deepEqual(refreshes.map((r) => [r.form?.refresh_token, r.status]), [[refreshToken, 200]]);
+          assert.equal(provider.authorizationUrls.length, authorizations, 'no new authorization: the refresh did it');
+          assert.notEqual(provider.tokens()!.access_token, firstToken);
         } finally {
           await connected.close();
         }

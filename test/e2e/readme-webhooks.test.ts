@@ -69,10 +69,15 @@ describe('issue #13: the README webhook receiver', () => {
     const [d] = await server.storage.webhooks.listDeliveries(endpoint.id, { limit: 1 });
     assert.equal(d?.status, 'delivered');
     assert.equal(d?.lastStatusCode, 200);
+    assert.equal(d?.attempts, 1);
     // Sent again (as after a crash): acknowledged, not acted on twice.
     assert.ok(await server.storage.webhooks.retry(endpoint.id, d!.eventId, new Date()));
     await drain(worker);
-    assert.equal((await server.storage.webhooks.listDeliveries(endpoint.id, { limit: 1 }))[0]?.lastStatusCode, 200);
+    const [again] = await server.storage.webhooks.listDeliveries(endpoint.id, { limit: 1 });
+    assert.equal(again?.lastStatusCode, 200);
+    // issue #13: the resend was delivered: a second attempt of the same event, answered 200 by the receiver.
+    assert.deepEqual([again?.eventId, again?.status, again?.attempts], [d!.eventId, 'delivered', 2]);
+    assert.deepEqual((await server.storage.webhooks.listAttempts(endpoint.id, d!.eventId)).map((a) => [a.attempt, a.statusCode]).sort(), [[1, 200], [2, 200]]);
 
     const forged = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'workos-signature': `t=${Date.now()}, v1=${'0'.repeat(64)}` }, body: JSON.stringify({ id: 'event_forged', event: 'organization.created', data: { id: org.id }, created_at: new Date().toISOString() }) });
     assert.equal(forged.status, 400);

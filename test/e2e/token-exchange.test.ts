@@ -166,6 +166,11 @@ for (const dialect of DIALECTS) {
       const exchanged2 = (await exchange({ subject_token: second.access_token, subject_token_type: AT, resource: API })).access_token;
       const nested = (await exchange({ subject_token: exchanged2, subject_token_type: AT, resource: MCP })).access_token;
       assert.deepEqual(decodeJwt(nested).act, { sub: mcpServer.client_id, act: { sub: mcpServer.client_id } });
+      // issue #11: both are live before the revocation, so it is the revocation that kills them.
+      for (const t of [exchanged2, nested]) {
+        assert.equal((await introspect(t)).active, true);
+        assert.equal((await userinfo(t)).status, 200);
+      }
       const revoke = await fetch(`${server.baseUrl}/oauth2/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: second.access_token, client_id: mcpClient.client_id }) });
       assert.equal(revoke.status, 200);
       for (const t of [exchanged2, nested]) {

@@ -4,7 +4,9 @@
 // binding, __Host- cookies on https, POSTs answered 303, the page headers, confidential clients
 // authenticate at the device endpoint, and device authorizations are bounded per address by their rows.
 import assert from 'node:assert/strict';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { housekeep } from '../../src/housekeeping.ts';
 import { dialectSuite, DIALECTS } from '../support/databases.ts';
 import { offsetClock } from '../support/oauth-deps.ts';
@@ -14,6 +16,26 @@ import { api, startServer, type TestServer } from '../support/server.ts';
 
 async function json<T>(res: Response): Promise<T> {
   return (await res.json()) as T;
+}
+
+/** Rows of a table of the server's database, counted in the database itself (not through the storage being tested). */
+async function rows(server: TestServer, table: 'device_authorizations' | 'interactions'): Promise<number> {
+  const url = server.storage.url;
+  if (url.startsWith('sqlite:')) {
+    const db = new DatabaseSync(url.slice('sqlite:'.length), { readOnly: true });
+    try {
+      return Number((db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n);
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return Number((await client.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]!.n);
+  } finally {
+    await client.end();
+  }
 }
 
 const form = (body: Record<string, string>, basic?: string) => ({
@@ -176,11 +198,18 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    it('expired device authorizations are purged by housekeeping', async () => {
+    it('expired device authorizations are purged by housekeeping; live ones are kept (issue #11)', async () => {
       const d = await startDeviceOverHttp(server, cli);
       clock.advance(301_000 + 3_600_000);
+      const live = await startDeviceOverHttp(server, cli);
       await housekeep(server.storage, clock);
       assert.equal((await pollDevice(server, cli, d.device_code)).body.error, 'invalid_grant', 'gone: an unknown code');
+      // issue #11: the purge keeps a device authorization that has not expired: it is still pending, and can be approved and redeemed.
+      assert.equal((await pollDevice(server, cli, live.device_code)).body.error, 'authorization_pending', 'kept: still pending');
+      await deviceSignInOverHttp(server, { userCode: live.user_code, user: { id: 'sec-purge-live', email: 'purgelive@example.test' } });
+      clock.advance(10_000);
+      const won = await pollDevice(server, cli, live.device_code);
+      assert.equal(won.status, 200);
     });
   });
 }
@@ -199,25 +228,33 @@ describe('issue #11: device limits and https cookies', () => {
   it('issue #7: device authorizations from one address are bounded per minute (429 slow_down, Retry-After; no row written)', async () => {
     const cli = (await json<{ client_id: string }>(await api(server, '/connect/applications', { method: 'POST', body: { name: 'Limited CLI', application_type: 'oauth', is_first_party: true, uses_pkce: true } }))).client_id;
     const start = () => fetch(`${server.baseUrl}/oauth2/device_authorization`, form({ client_id: cli, scope: 'openid' }));
+    const rowsBefore = await rows(server, 'device_authorizations');
     assert.deepEqual([(await start()).status, (await start()).status], [200, 200]);
+    // issue #7: each answered start is one row; the refused ones below add none.
+    assert.equal(await rows(server, 'device_authorizations'), rowsBefore + 2);
     const third = await start();
     assert.equal(third.status, 429);
     assert.equal(third.headers.get('retry-after'), '60');
     assert.equal((await json<{ error: string }>(third)).error, 'slow_down');
     const twin = await fetch(`${server.baseUrl}/user_management/authorize/device`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_id: cli }) });
     assert.equal(twin.status, 429, 'the WorkOS twin counts the same rows');
+    assert.equal(await rows(server, 'device_authorizations'), rowsBefore + 2, 'no row written by a refused start');
   });
 
   it('with no login at all (no PORTICO_LOGIN_URL, development login off) device sign-in is off: 403 access_denied before anything is stored', async () => {
     const m2mOnly = await startServer('sqlite', { env: { PORTICO_DEV_LOGIN: 'off' } });
     try {
       const cli = (await json<{ client_id: string }>(await api(m2mOnly, '/connect/applications', { method: 'POST', body: { name: 'Off CLI', application_type: 'oauth', is_first_party: true, uses_pkce: true } }))).client_id;
+      const stored = async () => [await rows(m2mOnly, 'device_authorizations'), await rows(m2mOnly, 'interactions')];
+      // issue #11: a fresh server: nothing stored before, and nothing after the refusals.
+      assert.deepEqual(await stored(), [0, 0]);
       for (const [path, init] of [
         ['/oauth2/device_authorization', form({ client_id: cli })],
         ['/user_management/authorize/device', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_id: cli }) }],
       ] as const) {
         const res = await fetch(`${m2mOnly.baseUrl}${path}`, init);
         assert.deepEqual([res.status, (await json<{ error: string }>(res)).error], [403, 'access_denied'], path);
+        assert.deepEqual(await stored(), [0, 0], `${path}: nothing stored`);
       }
       assert.equal((await fetch(`${m2mOnly.baseUrl}/device`)).status, 503);
     } finally {

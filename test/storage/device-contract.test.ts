@@ -141,7 +141,7 @@ for (const dialect of DIALECTS) {
       assert.equal(await storage.deviceAuthorizations.redeem(denied.digest, app.clientId, later(2000)), null, 'denied');
     });
 
-    it('deleting the consent takes an approved device authorization with it; purge drops rows past the cutoff', async () => {
+    it('deleting the consent takes an approved device authorization with it; purge drops rows past the cutoff and keeps live ones (issue #11)', async () => {
       const d = await create();
       const grant = await grantFor();
       await storage.deviceAuthorizations.approve(d.id, grant, later(1000));
@@ -149,8 +149,11 @@ for (const dialect of DIALECTS) {
       assert.equal(await storage.consents.get(grant.consentId), null);
       assert.equal(await storage.deviceAuthorizations.get(d.id), null);
       const old = await create({ expiresAt: later(-1) });
+      // issue #11: a row not yet expired at the cutoff survives the purge.
+      const live = await create({ expiresAt: later(1) });
       assert.ok((await storage.deviceAuthorizations.purge(later(0))) >= 1);
       assert.equal(await storage.deviceAuthorizations.get(old.id), null);
+      assert.equal((await storage.deviceAuthorizations.get(live.id))?.id, live.id, 'a live row survives the purge');
     });
 
     it('consents by organization: listed with keyset pagination; found per application; deleted by ID', async () => {
