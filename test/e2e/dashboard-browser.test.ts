@@ -111,8 +111,24 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
     assert.ok(!(await page.content()).includes(copied), 'nor does the DOM');
     assert.equal(await page.locator('#new-secret').count(), 0);
     assert.match(await page.locator('h1').innerText(), /no longer shown/);
+
+    // Back to a reveal page after leaving it: a second secret, shown, then "Done"; Back returns to /secrets/new.
+    // The reveal was no-store, so Chromium asks the server again (no HTTP or back/forward cache copy), and the
+    // server has nothing left to show.
+    await page.goto(appUrl);
+    await page.getByRole('button', { name: 'Create client secret' }).click();
+    await page.waitForURL('**/secrets/new');
+    const second = await page.locator('#new-secret').inputValue();
+    assert.match(second, /^[A-Za-z0-9_-]{43}$/);
+    await page.getByRole('link', { name: 'Done: I have copied it' }).click();
+    await page.waitForURL(appUrl);
+    assert.ok(!(await page.content()).includes(second));
     await page.goBack();
-    assert.ok(!(await page.content()).includes(copied), 'going back shows no cached copy either');
+    await page.waitForURL('**/secrets/new');
+    await page.waitForLoadState();
+    assert.ok(!(await page.content()).includes(second), 'going back shows no cached copy either');
+    assert.equal(await page.locator('#new-secret').count(), 0);
+    assert.match(await page.locator('h1').innerText(), /no longer shown/);
 
     await page.goto(appUrl);
     const row = page.locator('tbody tr', { hasText: copied.slice(-6) });
