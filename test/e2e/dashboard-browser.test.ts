@@ -229,14 +229,26 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
     assert.match(await page.locator('tbody').innerText(), /Globex/);
     assert.doesNotMatch(await page.locator('tbody').innerText(), /Umbrella/);
 
+    // Initech holds an OAuth app too, so the Type filter has something to leave out.
+    const portal = await api(server, '/connect/applications', { method: 'POST', body: { name: 'Initech portal', application_type: 'oauth', is_first_party: false, organization_id: orgId, redirect_uris: [{ uri: 'https://initech.example/callback', default: true }] } });
+    assert.equal(portal.status, 201, await portal.clone().text());
     await page.goto(`${server.baseUrl}/dashboard/applications`);
     await page.getByLabel('Organization').selectOption({ label: 'Initech' });
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL((u) => u.searchParams.get('organization_id') === orgId && u.searchParams.get('application_type') === '');
+    const initech = await page.locator('tbody').innerText();
+    assert.match(initech, /Billing sync/);
+    assert.match(initech, /Initech portal/, 'without the Type filter, the OAuth app is listed');
+    assert.doesNotMatch(initech, /Keyboard backend/, "another organization's app is not");
     await page.getByLabel('Type').selectOption('m2m');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/application_type=m2m/);
     assert.match(await page.locator('tbody').innerText(), /Billing sync/);
     assert.doesNotMatch(await page.locator('tbody').innerText(), /Keyboard backend/);
+    assert.doesNotMatch(await page.locator('tbody').innerText(), /Initech portal/, 'application_type=m2m leaves the OAuth app out');
     await auditPage(page, 'dashboard-applications', audits);
+    // Gone again, so the organization's delete page below still counts its one application.
+    assert.equal((await api(server, `/connect/applications/${((await portal.json()) as { id: string }).id}`, { method: 'DELETE' })).status, 204);
 
     await page.goto(`${server.baseUrl}/dashboard/applications/new`);
     await page.locator('#app-name').fill('Partner portal');
