@@ -315,6 +315,49 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
     await auditPage(page, 'dashboard-error-404', audits);
   });
 
+  it('issue #14: edit an organization, delete one through its confirmation page; each checked through the API', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const json = async <T,>(path: string, init?: Parameters<typeof api>[2]) => {
+      const res = await api(server, path, init);
+      assert.ok(res.ok, `${path}: ${res.status} ${await res.clone().text()}`);
+      return (await res.json()) as T;
+    };
+
+    // Edit an organization: its name and external ID, then an emptied external ID clears it.
+    const hooli = await json<{ id: string }>('/organizations', { method: 'POST', body: { name: 'Hooli', external_id: 'hooli' } });
+    await page.goto(`${server.baseUrl}/dashboard/organizations/${hooli.id}`);
+    const edit = page.locator('section[aria-labelledby="edit"]');
+    await edit.getByLabel('Name').fill('Hooli XYZ');
+    await edit.getByLabel('External ID (optional)').fill('hooli-xyz');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(`**/dashboard/organizations/${hooli.id}?done=updated`);
+    assert.match(await page.locator('main').innerText(), /Organization saved\./);
+    assert.equal(await page.locator('h1').innerText(), 'Hooli XYZ');
+    const saved = await json<{ name: string; external_id: string | null }>(`/organizations/${hooli.id}`);
+    assert.deepEqual({ name: saved.name, external_id: saved.external_id }, { name: 'Hooli XYZ', external_id: 'hooli-xyz' });
+    await page.goto(`${server.baseUrl}/dashboard/organizations/${hooli.id}`);
+    await edit.getByLabel('External ID (optional)').fill('');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(`**/dashboard/organizations/${hooli.id}?done=updated`);
+    assert.equal(await edit.getByLabel('External ID (optional)').inputValue(), '');
+    const cleared = await json<{ name: string; external_id: string | null }>(`/organizations/${hooli.id}`);
+    assert.deepEqual({ name: cleared.name, external_id: cleared.external_id }, { name: 'Hooli XYZ', external_id: null }, 'an emptied external ID clears it');
+
+    // Delete it through its confirmation page: the organization and its application are gone.
+    const hooliApp = await json<{ id: string }>('/connect/applications', { method: 'POST', body: { name: 'Hooli sync', application_type: 'm2m', organization_id: hooli.id } });
+    await page.getByRole('link', { name: 'Delete organization' }).click();
+    await page.waitForURL(`**/dashboard/organizations/${hooli.id}/delete`);
+    assert.match(await page.locator('main').innerText(), /Delete Hooli XYZ\?[\s\S]*and its 1 application/);
+    await page.getByRole('button', { name: 'Delete organization' }).click();
+    await page.waitForURL('**/dashboard/organizations?done=deleted');
+    assert.match(await page.locator('main').innerText(), /Organization deleted, with its applications/);
+    assert.doesNotMatch(await page.locator('main').innerText(), /Hooli XYZ/);
+    assert.equal((await api(server, `/organizations/${hooli.id}`)).status, 404, 'the organization is gone');
+    assert.equal((await api(server, `/connect/applications/${hooliApp.id}`)).status, 404, 'and its application with it');
+
+  });
+
   it('issue #14: the CSP refused nothing any dashboard page needs (no inline script or style anywhere)', () => {
     assert.deepEqual(refused, []);
   });
