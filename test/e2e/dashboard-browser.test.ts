@@ -315,7 +315,7 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
     await auditPage(page, 'dashboard-error-404', audits);
   });
 
-  it('issue #14: edit an organization, delete one through its confirmation page; each checked through the API', async () => {
+  it('issue #14: edit an organization, delete one through its confirmation page, edit an application, create a first-party OAuth app; each checked through the API', async () => {
     const page = await newPage();
     await signIn(page);
     const json = async <T,>(path: string, init?: Parameters<typeof api>[2]) => {
@@ -355,6 +355,41 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
     assert.doesNotMatch(await page.locator('main').innerText(), /Hooli XYZ/);
     assert.equal((await api(server, `/organizations/${hooli.id}`)).status, 404, 'the organization is gone');
     assert.equal((await api(server, `/connect/applications/${hooliApp.id}`)).status, 404, 'and its application with it');
+
+    // Edit an OAuth application's scopes and redirect URIs (the first line is the default).
+    const piper = await json<{ id: string }>('/organizations', { method: 'POST', body: { name: 'Pied Piper' } });
+    const partner = await json<{ id: string }>('/connect/applications', { method: 'POST', body: { name: 'Piper partner', application_type: 'oauth', is_first_party: false, organization_id: piper.id, scopes: ['files:read'], redirect_uris: [{ uri: 'https://piper.example/old', default: true }] } });
+    await page.goto(`${server.baseUrl}/dashboard/applications/${partner.id}`);
+    await page.locator('#app-scopes').fill('files:read files:write');
+    await page.locator('#app-redirects').fill('https://piper.example/callback\nhttps://piper.example/callback2');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(`**/dashboard/applications/${partner.id}?done=updated`);
+    assert.match(await page.locator('main').innerText(), /Application saved\./);
+    assert.match(await page.locator('dl.facts').innerText(), /files:read files:write/);
+    const edited = await json<{ scopes: string[]; redirect_uris: { uri: string; default: boolean }[] }>(`/connect/applications/${partner.id}`);
+    assert.deepEqual(edited.scopes, ['files:read', 'files:write']);
+    assert.deepEqual(
+      [...edited.redirect_uris].sort((a, b) => a.uri.localeCompare(b.uri)),
+      [
+        { uri: 'https://piper.example/callback', default: true },
+        { uri: 'https://piper.example/callback2', default: false },
+      ],
+    );
+
+    // A first-party OAuth app: no organization, its redirect URI, no consent page.
+    await page.goto(`${server.baseUrl}/dashboard/applications/new`);
+    await page.locator('#app-name').fill('Notes web');
+    await page.getByLabel('OAuth, first-party').check();
+    await page.getByLabel('Redirect URIs').fill('https://notes.example/callback');
+    await page.getByLabel('Scopes (optional)').fill('notes:read');
+    await page.getByRole('button', { name: 'Create application' }).click();
+    await page.waitForURL(/\/dashboard\/applications\/conn_app_[0-9A-Z]{26}\?done=created$/);
+    assert.match(await page.locator('dl.facts').innerText(), /OAuth, first-party/);
+    const firstParty = await json<{ application_type: string; is_first_party: boolean; organization_id: string | null; scopes: string[]; redirect_uris: { uri: string; default: boolean }[] }>(`/connect/applications/${new URL(page.url()).pathname.split('/').at(-1)}`);
+    assert.deepEqual(
+      { type: firstParty.application_type, firstParty: firstParty.is_first_party, org: firstParty.organization_id ?? null, scopes: firstParty.scopes, redirects: firstParty.redirect_uris },
+      { type: 'oauth', firstParty: true, org: null, scopes: ['notes:read'], redirects: [{ uri: 'https://notes.example/callback', default: true }] },
+    );
 
   });
 
