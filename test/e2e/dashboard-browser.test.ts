@@ -315,7 +315,7 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
     await auditPage(page, 'dashboard-error-404', audits);
   });
 
-  it('issue #14: edit an organization, delete one through its confirmation page, edit an application, create a first-party OAuth app; each checked through the API', async () => {
+  it('issue #14: edit an organization, delete one through its confirmation page, edit an application, create a first-party OAuth app, page through organizations; each checked through the API', async () => {
     const page = await newPage();
     await signIn(page);
     const json = async <T,>(path: string, init?: Parameters<typeof api>[2]) => {
@@ -391,6 +391,30 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
       { type: 'oauth', firstParty: true, org: null, scopes: ['notes:read'], redirects: [{ uri: 'https://notes.example/callback', default: true }] },
     );
 
+    // The organizations list shows 20 a page: 45 matching the search make pages of 20, 20 and 5; Next twice, then
+    // Previous comes back to the second page (a third page, so Previous must follow its cursor, not just start over).
+    const names = Array.from({ length: 45 }, (_, i) => `Pager Co ${String(i + 1).padStart(2, '0')}`);
+    for (const name of names) await json('/organizations', { method: 'POST', body: { name } });
+    await page.goto(`${server.baseUrl}/dashboard/organizations`);
+    await page.getByLabel('Search by name').fill('Pager Co');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL((u) => u.searchParams.get('search') === 'Pager Co');
+    const shown = () => page.locator('tbody tr td:first-child').allInnerTexts();
+    const pages = [await shown()];
+    assert.equal(pages[0]!.length, 20, 'a page holds 20 organizations');
+    assert.equal(await page.getByRole('link', { name: /Previous page/ }).count(), 0, 'the first page has no previous page');
+    for (let n = 2; n <= 3; n++) {
+      const at = page.url();
+      await page.getByRole('link', { name: /Next page/ }).click();
+      await page.waitForURL((u) => u.href !== at && u.searchParams.has('after') && u.searchParams.get('search') === 'Pager Co');
+      pages.push(await shown());
+    }
+    assert.deepEqual(pages.map((p) => p.length), [20, 20, 5]);
+    assert.deepEqual(pages.flat().sort(), names, 'the pages hold each organization once, and only those the search matches');
+    assert.equal(await page.getByRole('link', { name: /Next page/ }).count(), 0, 'the last page has no next page');
+    await page.getByRole('link', { name: /Previous page/ }).click();
+    await page.waitForURL((u) => u.searchParams.has('before') && u.searchParams.get('search') === 'Pager Co');
+    assert.deepEqual(await shown(), pages[1], 'Previous page comes back to the second page');
   });
 
   it('issue #14: the CSP refused nothing any dashboard page needs (no inline script or style anywhere)', () => {
