@@ -18,14 +18,15 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
   let server: TestServer;
   let assets: Awaited<ReturnType<typeof startMetadataServer>>;
   let browser: Browser;
+  let logoUrl: string;
   const contexts: BrowserContext[] = [];
   const audits: PageAudit[] = [];
   const refused: string[] = [];
 
   before(async () => {
     assets = await startMetadataServer();
-    const logo = assets.serve('/brand.svg', { body: LOGO, headers: { 'content-type': 'image/svg+xml' } });
-    server = await startServer('sqlite', { env: { PORTICO_BRAND_NAME: 'Acme Notes', PORTICO_BRAND_PRIMARY_COLOR: '#0f766e', PORTICO_BRAND_LOGO_URL: logo, PORTICO_BRAND_SUPPORT_URL: 'mailto:support@acme.example' } });
+    logoUrl = assets.serve('/brand.svg', { body: LOGO, headers: { 'content-type': 'image/svg+xml' } });
+    server = await startServer('sqlite', { env: { PORTICO_BRAND_NAME: 'Acme Notes', PORTICO_BRAND_PRIMARY_COLOR: '#0f766e', PORTICO_BRAND_LOGO_URL: logoUrl, PORTICO_BRAND_SUPPORT_URL: 'mailto:support@acme.example' } });
     for (const name of ['Globex', 'Umbrella', 'Soylent']) await api(server, '/organizations', { method: 'POST', body: { name, domain_data: [{ domain: `${name.toLowerCase()}.example`, state: 'verified' }] } });
     // The logo's https server has a certificate of its own; nothing else is fetched from outside.
     browser = await chromium.launch({ executablePath: chromiumPath()!, args: [...CHROMIUM_ARGS, '--ignore-certificate-errors'] });
@@ -415,6 +416,32 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
     await page.getByRole('link', { name: /Previous page/ }).click();
     await page.waitForURL((u) => u.searchParams.has('before') && u.searchParams.get('search') === 'Pager Co');
     assert.deepEqual(await shown(), pages[1], 'Previous page comes back to the second page');
+  });
+
+  it('issue #14: the dashboard carries the brand (PORTICO_BRAND_*): name and logo in its header, its title, the primary colour, the support link; signed out and signed in', async () => {
+    const page = await newPage();
+    const brandChecks = async (primaryButton: string) => {
+      const mark = page.locator('header.topbar a.brand');
+      assert.match(await mark.innerText(), /^Acme Notes\s+Dashboard$/);
+      assert.equal(await mark.getAttribute('href'), '/dashboard');
+      const logo = mark.locator('img');
+      assert.equal(await logo.count(), 1, 'the brand logo is in the header');
+      assert.equal(await logo.getAttribute('src'), logoUrl);
+      // The logo's load is the browser's, after the page: wait for it to finish, whichever way, then require it loaded.
+      await page.waitForFunction((img) => (img as unknown as { complete: boolean }).complete, await logo.elementHandle());
+      assert.ok(await logo.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0), 'the brand logo loads (the CSP allows its origin)');
+      assert.match(await page.title(), / · Acme Notes dashboard$/);
+      const support = page.locator('footer').getByRole('link', { name: 'Contact support' });
+      assert.equal(await support.count(), 1, 'the footer links to support');
+      assert.equal(await support.getAttribute('href'), 'mailto:support@acme.example');
+      const css = (selector: string, property: string) => page.evaluate<string>(`getComputedStyle(document.querySelector(${JSON.stringify(selector)}))[${JSON.stringify(property)}]`);
+      const colours = { bar: await css('header.topbar', 'borderBottomColor'), button: await css(primaryButton, 'backgroundColor'), text: await css(primaryButton, 'color') };
+      assert.deepEqual(colours, { bar: 'rgb(15, 118, 110)', button: 'rgb(15, 118, 110)', text: 'rgb(255, 255, 255)' }, 'the brand colour #0f766e, white text on it');
+    };
+    await page.goto(`${server.baseUrl}/dashboard/sign-in`);
+    await brandChecks('main button.primary');
+    await signIn(page);
+    await brandChecks('main a.button.primary');
   });
 
   it('issue #14: the CSP refused nothing any dashboard page needs (no inline script or style anywhere)', () => {
