@@ -163,6 +163,18 @@ describe('issue #14: dashboard webhooks and secret expiry in Chromium', browserS
     assert.deepEqual(delivered, [{ path: '/edited-hook', event: 'organization.deleted' }]);
   });
 
+  it('issue #14: the webhook pages carry the brand configured here (a name and a colour, no logo, no support link)', async () => {
+    await page.goto(`${server.baseUrl}/dashboard/webhooks`);
+    const mark = page.locator('header.topbar a.brand');
+    assert.match(await mark.innerText(), /^Acme Notes\s+Dashboard$/);
+    assert.equal(await mark.locator('img').count(), 0, 'no logo configured, none shown');
+    assert.match(await page.title(), /^Webhooks · Acme Notes dashboard$/);
+    assert.equal(await page.locator('footer').count(), 0, 'no support URL configured, no footer');
+    const css = (selector: string, property: string) => page.evaluate<string>(`getComputedStyle(document.querySelector(${JSON.stringify(selector)}))[${JSON.stringify(property)}]`);
+    assert.equal(await css('header.topbar', 'borderBottomColor'), 'rgb(15, 118, 110)');
+    assert.equal(await css('main button.primary', 'backgroundColor'), 'rgb(15, 118, 110)', 'the "Add endpoint" button in the brand colour');
+  });
+
   it('issue #14: the CSP refused nothing on the webhook pages', () => {
     assert.deepEqual(refused, []);
   });
