@@ -1,7 +1,9 @@
 // Issue #14: the dashboard in Debian's Chromium (playwright-core): an operator signs in, creates an
 // organization, an M2M application and a client secret, copies the secret from the page and uses it at
-// /oauth2/token, reloads (the secret is gone from the DOM and the response), deletes it (the token endpoint
-// refuses it); CSRF refused without the token; a keyboard-only pass; axe-core and screenshots of each page.
+// /oauth2/token, reloads (the secret is gone from the DOM and the response), goes Back to a left reveal page
+// (no cached copy), deletes it (the token endpoint refuses it); CSRF refused without the token; a keyboard-only
+// pass; edits and deletes an organization, edits an application, creates a first-party app, pages through a
+// list (each checked through the management API); the brand on dashboard pages; axe-core and screenshots.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';

@@ -1,7 +1,7 @@
 // Issue #14: the dashboard's webhooks (issue #13's endpoints) and client secret expiry in Chromium: add an
 // endpoint (its signing secret shown once, gone after a reload), see a delivery fail and be retried with its
-// attempts, disable and delete it; create a secret that expires and see its expiry listed; axe and
-// screenshots of each page.
+// attempts, disable and delete it; edit one and enable it again (its deliveries follow); create a secret that
+// expires and see its expiry listed; the brand on a webhook page; axe and screenshots of each page.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
