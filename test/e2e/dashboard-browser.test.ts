@@ -1,7 +1,9 @@
 // Issue #14: the dashboard in Debian's Chromium (playwright-core): an operator signs in, creates an
 // organization, an M2M application and a client secret, copies the secret from the page and uses it at
-// /oauth2/token, reloads (the secret is gone from the DOM and the response), deletes it (the token endpoint
-// refuses it); CSRF refused without the token; a keyboard-only pass; axe-core and screenshots of each page.
+// /oauth2/token, reloads (the secret is gone from the DOM and the response), goes Back to a left reveal page
+// (no cached copy), deletes it (the token endpoint refuses it); CSRF refused without the token; a keyboard-only
+// pass; edits and deletes an organization, edits an application, creates a first-party app, pages through a
+// list (each checked through the management API); the brand on dashboard pages; axe-core and screenshots.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -18,14 +20,15 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
   let server: TestServer;
   let assets: Awaited<ReturnType<typeof startMetadataServer>>;
   let browser: Browser;
+  let logoUrl: string;
   const contexts: BrowserContext[] = [];
   const audits: PageAudit[] = [];
   const refused: string[] = [];
 
   before(async () => {
     assets = await startMetadataServer();
-    const logo = assets.serve('/brand.svg', { body: LOGO, headers: { 'content-type': 'image/svg+xml' } });
-    server = await startServer('sqlite', { env: { PORTICO_BRAND_NAME: 'Acme Notes', PORTICO_BRAND_PRIMARY_COLOR: '#0f766e', PORTICO_BRAND_LOGO_URL: logo, PORTICO_BRAND_SUPPORT_URL: 'mailto:support@acme.example' } });
+    logoUrl = assets.serve('/brand.svg', { body: LOGO, headers: { 'content-type': 'image/svg+xml' } });
+    server = await startServer('sqlite', { env: { PORTICO_BRAND_NAME: 'Acme Notes', PORTICO_BRAND_PRIMARY_COLOR: '#0f766e', PORTICO_BRAND_LOGO_URL: logoUrl, PORTICO_BRAND_SUPPORT_URL: 'mailto:support@acme.example' } });
     for (const name of ['Globex', 'Umbrella', 'Soylent']) await api(server, '/organizations', { method: 'POST', body: { name, domain_data: [{ domain: `${name.toLowerCase()}.example`, state: 'verified' }] } });
     // The logo's https server has a certificate of its own; nothing else is fetched from outside.
     browser = await chromium.launch({ executablePath: chromiumPath()!, args: [...CHROMIUM_ARGS, '--ignore-certificate-errors'] });
@@ -111,8 +114,24 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
     assert.ok(!(await page.content()).includes(copied), 'nor does the DOM');
     assert.equal(await page.locator('#new-secret').count(), 0);
     assert.match(await page.locator('h1').innerText(), /no longer shown/);
+
+    // Back to a reveal page after leaving it: a second secret, shown, then "Done"; Back returns to /secrets/new.
+    // The reveal was no-store, so Chromium asks the server again (no HTTP or back/forward cache copy), and the
+    // server has nothing left to show.
+    await page.goto(appUrl);
+    await page.getByRole('button', { name: 'Create client secret' }).click();
+    await page.waitForURL('**/secrets/new');
+    const second = await page.locator('#new-secret').inputValue();
+    assert.match(second, /^[A-Za-z0-9_-]{43}$/);
+    await page.getByRole('link', { name: 'Done: I have copied it' }).click();
+    await page.waitForURL(appUrl);
+    assert.ok(!(await page.content()).includes(second));
     await page.goBack();
-    assert.ok(!(await page.content()).includes(copied), 'going back shows no cached copy either');
+    await page.waitForURL('**/secrets/new');
+    await page.waitForLoadState();
+    assert.ok(!(await page.content()).includes(second), 'going back shows no cached copy either');
+    assert.equal(await page.locator('#new-secret').count(), 0);
+    assert.match(await page.locator('h1').innerText(), /no longer shown/);
 
     await page.goto(appUrl);
     const row = page.locator('tbody tr', { hasText: copied.slice(-6) });
@@ -213,14 +232,26 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
     assert.match(await page.locator('tbody').innerText(), /Globex/);
     assert.doesNotMatch(await page.locator('tbody').innerText(), /Umbrella/);
 
+    // Initech holds an OAuth app too, so the Type filter has something to leave out.
+    const portal = await api(server, '/connect/applications', { method: 'POST', body: { name: 'Initech portal', application_type: 'oauth', is_first_party: false, organization_id: orgId, redirect_uris: [{ uri: 'https://initech.example/callback', default: true }] } });
+    assert.equal(portal.status, 201, await portal.clone().text());
     await page.goto(`${server.baseUrl}/dashboard/applications`);
     await page.getByLabel('Organization').selectOption({ label: 'Initech' });
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL((u) => u.searchParams.get('organization_id') === orgId && u.searchParams.get('application_type') === '');
+    const initech = await page.locator('tbody').innerText();
+    assert.match(initech, /Billing sync/);
+    assert.match(initech, /Initech portal/, 'without the Type filter, the OAuth app is listed');
+    assert.doesNotMatch(initech, /Keyboard backend/, "another organization's app is not");
     await page.getByLabel('Type').selectOption('m2m');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/application_type=m2m/);
     assert.match(await page.locator('tbody').innerText(), /Billing sync/);
     assert.doesNotMatch(await page.locator('tbody').innerText(), /Keyboard backend/);
+    assert.doesNotMatch(await page.locator('tbody').innerText(), /Initech portal/, 'application_type=m2m leaves the OAuth app out');
     await auditPage(page, 'dashboard-applications', audits);
+    // Gone again, so the organization's delete page below still counts its one application.
+    assert.equal((await api(server, `/connect/applications/${((await portal.json()) as { id: string }).id}`, { method: 'DELETE' })).status, 204);
 
     await page.goto(`${server.baseUrl}/dashboard/applications/new`);
     await page.locator('#app-name').fill('Partner portal');
@@ -285,6 +316,134 @@ describe('issue #14: the dashboard in Chromium', browserSuiteOptions(), () => {
     const missing = await page.goto(`${server.baseUrl}/dashboard/organizations/org_01NOTHERE0000000000000000`);
     assert.equal(missing?.status(), 404);
     await auditPage(page, 'dashboard-error-404', audits);
+  });
+
+  it('issue #14: edit an organization, delete one through its confirmation page, edit an application, create a first-party OAuth app, page through organizations; each checked through the API', async () => {
+    const page = await newPage();
+    await signIn(page);
+    const json = async <T,>(path: string, init?: Parameters<typeof api>[2]) => {
+      const res = await api(server, path, init);
+      assert.ok(res.ok, `${path}: ${res.status} ${await res.clone().text()}`);
+      return (await res.json()) as T;
+    };
+
+    // Edit an organization: its name and external ID, then an emptied external ID clears it.
+    const hooli = await json<{ id: string }>('/organizations', { method: 'POST', body: { name: 'Hooli', external_id: 'hooli' } });
+    await page.goto(`${server.baseUrl}/dashboard/organizations/${hooli.id}`);
+    const edit = page.locator('section[aria-labelledby="edit"]');
+    await edit.getByLabel('Name').fill('Hooli XYZ');
+    await edit.getByLabel('External ID (optional)').fill('hooli-xyz');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(`**/dashboard/organizations/${hooli.id}?done=updated`);
+    assert.match(await page.locator('main').innerText(), /Organization saved\./);
+    assert.equal(await page.locator('h1').innerText(), 'Hooli XYZ');
+    const saved = await json<{ name: string; external_id: string | null }>(`/organizations/${hooli.id}`);
+    assert.deepEqual({ name: saved.name, external_id: saved.external_id }, { name: 'Hooli XYZ', external_id: 'hooli-xyz' });
+    await page.goto(`${server.baseUrl}/dashboard/organizations/${hooli.id}`);
+    await edit.getByLabel('External ID (optional)').fill('');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(`**/dashboard/organizations/${hooli.id}?done=updated`);
+    assert.equal(await edit.getByLabel('External ID (optional)').inputValue(), '');
+    const cleared = await json<{ name: string; external_id: string | null }>(`/organizations/${hooli.id}`);
+    assert.deepEqual({ name: cleared.name, external_id: cleared.external_id }, { name: 'Hooli XYZ', external_id: null }, 'an emptied external ID clears it');
+
+    // Delete it through its confirmation page: the organization and its application are gone.
+    const hooliApp = await json<{ id: string }>('/connect/applications', { method: 'POST', body: { name: 'Hooli sync', application_type: 'm2m', organization_id: hooli.id } });
+    await page.getByRole('link', { name: 'Delete organization' }).click();
+    await page.waitForURL(`**/dashboard/organizations/${hooli.id}/delete`);
+    assert.match(await page.locator('main').innerText(), /Delete Hooli XYZ\?[\s\S]*and its 1 application/);
+    await page.getByRole('button', { name: 'Delete organization' }).click();
+    await page.waitForURL('**/dashboard/organizations?done=deleted');
+    assert.match(await page.locator('main').innerText(), /Organization deleted, with its applications/);
+    assert.doesNotMatch(await page.locator('main').innerText(), /Hooli XYZ/);
+    assert.equal((await api(server, `/organizations/${hooli.id}`)).status, 404, 'the organization is gone');
+    assert.equal((await api(server, `/connect/applications/${hooliApp.id}`)).status, 404, 'and its application with it');
+
+    // Edit an OAuth application's scopes and redirect URIs (the first line is the default).
+    const piper = await json<{ id: string }>('/organizations', { method: 'POST', body: { name: 'Pied Piper' } });
+    const partner = await json<{ id: string }>('/connect/applications', { method: 'POST', body: { name: 'Piper partner', application_type: 'oauth', is_first_party: false, organization_id: piper.id, scopes: ['files:read'], redirect_uris: [{ uri: 'https://piper.example/old', default: true }] } });
+    await page.goto(`${server.baseUrl}/dashboard/applications/${partner.id}`);
+    await page.locator('#app-scopes').fill('files:read files:write');
+    await page.locator('#app-redirects').fill('https://piper.example/callback\nhttps://piper.example/callback2');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(`**/dashboard/applications/${partner.id}?done=updated`);
+    assert.match(await page.locator('main').innerText(), /Application saved\./);
+    assert.match(await page.locator('dl.facts').innerText(), /files:read files:write/);
+    const edited = await json<{ scopes: string[]; redirect_uris: { uri: string; default: boolean }[] }>(`/connect/applications/${partner.id}`);
+    assert.deepEqual(edited.scopes, ['files:read', 'files:write']);
+    assert.deepEqual(
+      [...edited.redirect_uris].sort((a, b) => a.uri.localeCompare(b.uri)),
+      [
+        { uri: 'https://piper.example/callback', default: true },
+        { uri: 'https://piper.example/callback2', default: false },
+      ],
+    );
+
+    // A first-party OAuth app: no organization, its redirect URI, no consent page.
+    await page.goto(`${server.baseUrl}/dashboard/applications/new`);
+    await page.locator('#app-name').fill('Notes web');
+    await page.getByLabel('OAuth, first-party').check();
+    await page.getByLabel('Redirect URIs').fill('https://notes.example/callback');
+    await page.getByLabel('Scopes (optional)').fill('notes:read');
+    await page.getByRole('button', { name: 'Create application' }).click();
+    await page.waitForURL(/\/dashboard\/applications\/conn_app_[0-9A-Z]{26}\?done=created$/);
+    assert.match(await page.locator('dl.facts').innerText(), /OAuth, first-party/);
+    const firstParty = await json<{ application_type: string; is_first_party: boolean; organization_id: string | null; scopes: string[]; redirect_uris: { uri: string; default: boolean }[] }>(`/connect/applications/${new URL(page.url()).pathname.split('/').at(-1)}`);
+    assert.deepEqual(
+      { type: firstParty.application_type, firstParty: firstParty.is_first_party, org: firstParty.organization_id ?? null, scopes: firstParty.scopes, redirects: firstParty.redirect_uris },
+      { type: 'oauth', firstParty: true, org: null, scopes: ['notes:read'], redirects: [{ uri: 'https://notes.example/callback', default: true }] },
+    );
+
+    // The organizations list shows 20 a page: 45 matching the search make pages of 20, 20 and 5; Next twice, then
+    // Previous comes back to the second page (a third page, so Previous must follow its cursor, not just start over).
+    const names = Array.from({ length: 45 }, (_, i) => `Pager Co ${String(i + 1).padStart(2, '0')}`);
+    for (const name of names) await json('/organizations', { method: 'POST', body: { name } });
+    await page.goto(`${server.baseUrl}/dashboard/organizations`);
+    await page.getByLabel('Search by name').fill('Pager Co');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL((u) => u.searchParams.get('search') === 'Pager Co');
+    const shown = () => page.locator('tbody tr td:first-child').allInnerTexts();
+    const pages = [await shown()];
+    assert.equal(pages[0]!.length, 20, 'a page holds 20 organizations');
+    assert.equal(await page.getByRole('link', { name: /Previous page/ }).count(), 0, 'the first page has no previous page');
+    for (let n = 2; n <= 3; n++) {
+      const at = page.url();
+      await page.getByRole('link', { name: /Next page/ }).click();
+      await page.waitForURL((u) => u.href !== at && u.searchParams.has('after') && u.searchParams.get('search') === 'Pager Co');
+      pages.push(await shown());
+    }
+    assert.deepEqual(pages.map((p) => p.length), [20, 20, 5]);
+    assert.deepEqual(pages.flat().sort(), names, 'the pages hold each organization once, and only those the search matches');
+    assert.equal(await page.getByRole('link', { name: /Next page/ }).count(), 0, 'the last page has no next page');
+    await page.getByRole('link', { name: /Previous page/ }).click();
+    await page.waitForURL((u) => u.searchParams.has('before') && u.searchParams.get('search') === 'Pager Co');
+    assert.deepEqual(await shown(), pages[1], 'Previous page comes back to the second page');
+  });
+
+  it('issue #14: the dashboard carries the brand (PORTICO_BRAND_*): name and logo in its header, its title, the primary colour, the support link; signed out and signed in', async () => {
+    const page = await newPage();
+    const brandChecks = async (primaryButton: string) => {
+      const mark = page.locator('header.topbar a.brand');
+      assert.match(await mark.innerText(), /^Acme Notes\s+Dashboard$/);
+      assert.equal(await mark.getAttribute('href'), '/dashboard');
+      const logo = mark.locator('img');
+      assert.equal(await logo.count(), 1, 'the brand logo is in the header');
+      assert.equal(await logo.getAttribute('src'), logoUrl);
+      // The logo's load is the browser's, after the page: wait for it to finish, whichever way, then require it loaded.
+      await page.waitForFunction((img) => (img as unknown as { complete: boolean }).complete, await logo.elementHandle());
+      assert.ok(await logo.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0), 'the brand logo loads (the CSP allows its origin)');
+      assert.match(await page.title(), / · Acme Notes dashboard$/);
+      const support = page.locator('footer').getByRole('link', { name: 'Contact support' });
+      assert.equal(await support.count(), 1, 'the footer links to support');
+      assert.equal(await support.getAttribute('href'), 'mailto:support@acme.example');
+      const css = (selector: string, property: string) => page.evaluate<string>(`getComputedStyle(document.querySelector(${JSON.stringify(selector)}))[${JSON.stringify(property)}]`);
+      const colours = { bar: await css('header.topbar', 'borderBottomColor'), button: await css(primaryButton, 'backgroundColor'), text: await css(primaryButton, 'color') };
+      assert.deepEqual(colours, { bar: 'rgb(15, 118, 110)', button: 'rgb(15, 118, 110)', text: 'rgb(255, 255, 255)' }, 'the brand colour #0f766e, white text on it');
+    };
+    await page.goto(`${server.baseUrl}/dashboard/sign-in`);
+    await brandChecks('main button.primary');
+    await signIn(page);
+    await brandChecks('main a.button.primary');
   });
 
   it('issue #14: the CSP refused nothing any dashboard page needs (no inline script or style anywhere)', () => {

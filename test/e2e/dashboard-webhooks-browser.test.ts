@@ -1,7 +1,7 @@
 // Issue #14: the dashboard's webhooks (issue #13's endpoints) and client secret expiry in Chromium: add an
 // endpoint (its signing secret shown once, gone after a reload), see a delivery fail and be retried with its
-// attempts, disable and delete it; create a secret that expires and see its expiry listed; axe and
-// screenshots of each page.
+// attempts, disable and delete it; edit one and enable it again (its deliveries follow); create a secret that
+// expires and see its expiry listed; the brand on a webhook page; axe and screenshots of each page.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -121,6 +121,58 @@ describe('issue #14: dashboard webhooks and secret expiry in Chromium', browserS
     assert.equal(rows.filter((r) => /Never\s+Never/.test(r)).length, 1, 'never used, never expires');
     await page.setViewportSize({ width: 390, height: 844 });
     await auditPage(page, 'dashboard-application-secrets-expiry', audits);
+  });
+
+  it('issue #14: edit an endpoint (URL and events) and enable a disabled one again; checked through the API and a delivery to the new URL', async () => {
+    const created = await api(server, '/webhook_endpoints', { method: 'POST', body: { endpoint_url: `${receiver.url}/old-hook`, events: ['organization.created'] } });
+    assert.equal(created.status, 201, await created.clone().text());
+    const id = ((await created.json()) as { id: string }).id;
+    const endpoint = async () => (await (await api(server, `/portico/webhook_endpoints/${id}`)).json()) as { endpoint_url: string; status: string; events: string[] };
+
+    await page.goto(`${server.baseUrl}/dashboard/webhooks/${id}`);
+    const edit = page.locator('section[aria-labelledby="edit"]');
+    await edit.getByLabel(/^Endpoint URL/).fill(`${receiver.url}/edited-hook`);
+    await edit.getByLabel('organization.created', { exact: true }).uncheck();
+    await edit.getByLabel('organization.deleted', { exact: true }).check();
+    await edit.getByLabel('connect_application.created', { exact: true }).check();
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(`**/dashboard/webhooks/${id}?done=updated`);
+    assert.match(await page.locator('main').innerText(), /Endpoint saved\./);
+    assert.equal(await page.locator('h1').innerText(), `${receiver.url}/edited-hook`);
+    const saved = await endpoint();
+    assert.equal(saved.endpoint_url, `${receiver.url}/edited-hook`);
+    assert.deepEqual([...saved.events].sort(), ['connect_application.created', 'organization.deleted']);
+
+    await page.getByRole('button', { name: 'Disable endpoint' }).click();
+    await page.waitForURL(`**/dashboard/webhooks/${id}?done=disabled`);
+    assert.equal((await endpoint()).status, 'disabled');
+    assert.match(await page.locator('dl.facts').innerText(), /Disabled/);
+    await page.getByRole('button', { name: 'Enable endpoint' }).click();
+    await page.waitForURL(`**/dashboard/webhooks/${id}?done=enabled`);
+    assert.match(await page.locator('main').innerText(), /Endpoint enabled/);
+    assert.match(await page.locator('dl.facts').innerText(), /Enabled/);
+    assert.equal((await endpoint()).status, 'enabled', 'enabled again, through the API');
+
+    // Enabled, at its new URL, for its new events: an organization created and deleted delivers only the deletion.
+    receiver.respond = () => 200;
+    const seen = receiver.received.length;
+    const org = (await (await api(server, '/organizations', { method: 'POST', body: { name: 'Edited Hooks Ltd' } })).json()) as { id: string };
+    assert.equal((await api(server, `/organizations/${org.id}`, { method: 'DELETE' })).status, 204);
+    await drain(webhookWorker(server, clock));
+    const delivered = receiver.received.slice(seen).map((r) => ({ path: r.path, event: (JSON.parse(r.body) as { event: string }).event }));
+    assert.deepEqual(delivered, [{ path: '/edited-hook', event: 'organization.deleted' }]);
+  });
+
+  it('issue #14: the webhook pages carry the brand configured here (a name and a colour, no logo, no support link)', async () => {
+    await page.goto(`${server.baseUrl}/dashboard/webhooks`);
+    const mark = page.locator('header.topbar a.brand');
+    assert.match(await mark.innerText(), /^Acme Notes\s+Dashboard$/);
+    assert.equal(await mark.locator('img').count(), 0, 'no logo configured, none shown');
+    assert.match(await page.title(), /^Webhooks · Acme Notes dashboard$/);
+    assert.equal(await page.locator('footer').count(), 0, 'no support URL configured, no footer');
+    const css = (selector: string, property: string) => page.evaluate<string>(`getComputedStyle(document.querySelector(${JSON.stringify(selector)}))[${JSON.stringify(property)}]`);
+    assert.equal(await css('header.topbar', 'borderBottomColor'), 'rgb(15, 118, 110)');
+    assert.equal(await css('main button.primary', 'backgroundColor'), 'rgb(15, 118, 110)', 'the "Add endpoint" button in the brand colour');
   });
 
   it('issue #14: the CSP refused nothing on the webhook pages', () => {
