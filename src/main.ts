@@ -79,7 +79,7 @@ async function serve(config: Config, afterListen: (rt: Runtime) => Promise<void>
     workerId: cluster.worker?.id ?? 0,
   });
   logRefreshError = (err) => app.log.warn({ err }, 'signing keys could not be re-read; serving the cached set');
-  const stopHousekeeping = startHousekeeping(rt.storage, systemClock, (err) => app.log.warn({ err }, 'housekeeping failed; the next round retries'), config.registrationUnusedTtl, config.webhookRetentionDays);
+  const stopHousekeeping = startHousekeeping(rt.storage, systemClock, config, (err) => app.log.warn({ err }, 'housekeeping failed; the next round retries'));
   // Issue #13: every serving process delivers webhooks (claims keep processes and nodes from sending twice).
   const webhooks = config.webhookDelivery
     ? new WebhookWorker({ storage: rt.storage, keyring: rt.keyring, clock: systemClock, ids: rt.ids, random: systemRandom, outbound: configuredOutbound(config.outbound), config, log: app.log })

@@ -102,7 +102,7 @@ for (const dialect of DIALECTS) {
       const before = await interactionRows(server);
       assert.ok(before > 0);
       now += 10 * 60_000 + 1000;
-      await housekeep(server.storage, { now: () => new Date(now) });
+      await housekeep(server.storage, { now: () => new Date(now) }, server.config);
       assert.equal(await interactionRows(server), 0);
       // And a complete sign-in still works afterwards.
       const r = await runAuthorization(server, { params: { client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }, user: { id: 'limits', email: `limits-${dialect}@example.test` } });

@@ -64,7 +64,7 @@ for (const dialect of DIALECTS) {
       const pendingJar = new CookieJar();
       const started = await get(`${server.baseUrl}/oauth2/authorize?${new URLSearchParams(params())}`, pendingJar);
       const externalAuthId = new URL(started.headers.get('location')!).searchParams.get('external_auth_id')!;
-      await housekeep(server.storage, { now: () => new Date() });
+      await housekeep(server.storage, { now: () => new Date() }, server.config);
       const silent = await runAuthorization(server, { params: params({ prompt: 'none' }), user, jar: signedIn.jar });
       assert.ok(silent.callback.searchParams.get('code'), 'the session survived housekeeping');
       const complete = await api(server, '/authkit/oauth2/complete', { method: 'POST', body: { external_auth_id: externalAuthId, user } });

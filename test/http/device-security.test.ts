@@ -202,7 +202,7 @@ for (const dialect of DIALECTS) {
       const d = await startDeviceOverHttp(server, cli);
       clock.advance(301_000 + 3_600_000);
       const live = await startDeviceOverHttp(server, cli);
-      await housekeep(server.storage, clock);
+      await housekeep(server.storage, clock, server.config);
       assert.equal((await pollDevice(server, cli, d.device_code)).body.error, 'invalid_grant', 'gone: an unknown code');
       // issue #11: the purge keeps a device authorization that has not expired: it is still pending, and can be approved and redeemed.
       assert.equal((await pollDevice(server, cli, live.device_code)).body.error, 'authorization_pending', 'kept: still pending');

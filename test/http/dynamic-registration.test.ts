@@ -19,7 +19,7 @@ for (const dialect of DIALECTS) {
     let server: TestServer;
     const clock = manualClock();
     before(async () => {
-      server = await startServer(dialect, { clock, env: { PORTICO_DYNAMIC_CLIENT_REGISTRATION: 'on', PORTICO_DYNAMIC_CLIENT_SCOPES: 'notes:read', PORTICO_REGISTRATION_RATE_LIMIT: '1000' } });
+      server = await startServer(dialect, { clock, env: { PORTICO_DYNAMIC_CLIENT_REGISTRATION: 'on', PORTICO_DYNAMIC_CLIENT_SCOPES: 'notes:read', PORTICO_REGISTRATION_RATE_LIMIT: '1000', PORTICO_REGISTRATION_UNUSED_TTL_SECONDS: '3600' } });
     });
     after(async () => {
       await server.close();
@@ -130,8 +130,9 @@ for (const dialect of DIALECTS) {
       const pk = pkcePair();
       const flow = await runAuthorization(server, { params: { client_id: used.client_id, redirect_uri: 'https://a.test/cb', response_type: 'code', scope: 'openid', code_challenge: pk.challenge, code_challenge_method: 'S256' }, user: { id: `hk-${dialect}`, email: `hk-${dialect}@example.test` } });
       assert.equal((await exchangeCode(server, { grant_type: 'authorization_code', code: flow.callback.searchParams.get('code')!, client_id: used.client_id, code_verifier: pk.verifier, redirect_uri: 'https://a.test/cb' })).status, 200);
-      clock.advance(86_400_000 + 1000);
-      await housekeep(server.storage, clock, 86_400);
+      // PORTICO_REGISTRATION_UNUSED_TTL_SECONDS=3600 on this server (the default is a day), read from its configuration.
+      clock.advance(3_600_000 + 1000);
+      await housekeep(server.storage, clock, server.config);
       assert.equal((await api(server, `/connect/applications/${unused.client_id}`)).status, 404);
       assert.equal((await api(server, `/connect/applications/${used.client_id}`)).status, 200);
     });
